@@ -1,0 +1,98 @@
+# sb - one static binary, many applets. See README.md.
+#   make                 build/sb (static musl, stripped)
+#   make check           every test: unit (ASan/UBSan), fuzz smoke, applets
+#   make CONFIG=configs/minimal.conf O=build/minimal
+#   make install PREFIX=/usr/local DESTDIR=
+#   make size | bench | fuzz | clean
+
+CONFIG ?= configs/full.conf
+O ?= build
+D := build/deps
+include $(CONFIG)
+
+CC := musl-gcc
+CFLAGS := -std=gnu11 -D_GNU_SOURCE -Os -pipe \
+	-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
+	-Werror=implicit-function-declaration \
+	-ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-stack-protector \
+	-isystem $(D)/kernel-headers \
+	-I$(D)/libseccomp/include -Ilib -I$(O)
+LDFLAGS := -static -s -Wl,--gc-sections -Wl,-Map,$(O)/sb.map
+LIBS := $(D)/libseccomp/lib/libseccomp.a
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+APPLET_SRC := applets/sb.c $(patsubst %,applets/%.c,$(APPLETS))
+OBJ := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRC) $(APPLET_SRC))
+DEPS_STAMP := $(D)/libseccomp/lib/libseccomp.a
+
+all: $(O)/sb
+
+$(DEPS_STAMP):
+	scripts/deps.sh build
+
+$(O)/applets.h: $(CONFIG) scripts/gen-applets.sh
+	@mkdir -p $(O)
+	@scripts/gen-applets.sh $(CONFIG) $@
+
+$(O)/obj/%.o: %.c $(O)/applets.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/sb: $(OBJ) $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+-include $(OBJ:.o=.d)
+
+# ---- tests ---------------------------------------------------------------
+HOSTCC := gcc
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HCFLAGS := -std=gnu11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Werror -Ilib -I$(O)
+UNIT_SRC := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/unit/%,$(UNIT_SRC))
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN := $(patsubst tests/helpers/%.c,$(O)/helpers/%,$(HELPER_SRC))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*_fuzz.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
+# Unit tests link lib/ only (glibc + system libseccomp, under ASan/UBSan).
+UNIT_LIB := $(LIB_SRC)
+
+$(O)/unit/%: tests/unit/%.c $(UNIT_LIB) $(wildcard lib/*.h) $(O)/applets.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HCFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) tests/unit/prog.c -lseccomp
+
+$(O)/helpers/%: tests/helpers/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(HCFLAGS) -O2 -o $@ $< $(LIB_SRC) tests/unit/prog.c -lseccomp
+
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h
+	@mkdir -p $(@D)
+	clang $(HCFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) tests/unit/prog.c -lseccomp
+
+test-deps:
+	scripts/deps.sh test
+
+check: test-deps $(O)/sb $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_BIN)
+	scripts/runtests.sh $(O)
+
+fuzz: $(FUZZ_BIN)
+	scripts/fuzz.sh $(O) $${FUZZ_SECONDS:-60}
+
+bench: test-deps $(O)/sb $(HELPER_BIN)
+	scripts/bench.sh $(O)
+
+size: $(O)/sb
+	scripts/size.sh $(O)/sb.map $(O)/sb
+
+PREFIX ?= /usr/local
+install: $(O)/sb
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(O)/sb $(DESTDIR)$(PREFIX)/bin/sb
+	for a in $(APPLETS); do ln -sf sb $(DESTDIR)$(PREFIX)/bin/sb-$$a; done
+
+clean:
+	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/unit $(O)/helpers $(O)/fuzz $(O)/minimal
+
+.PHONY: all check fuzz bench size install clean test-deps

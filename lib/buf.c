@@ -1,0 +1,140 @@
+/* lib/buf.c - bounded output buffers */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+
+void buf_init(struct buf *b, char *mem, size_t cap)
+{
+	b->p = mem;
+	b->len = 0;
+	b->cap = cap;
+	b->over = 0;
+}
+
+void buf_putn(struct buf *b, const char *s, size_t n)
+{
+	size_t room = b->cap - b->len;
+
+	if (n > room) {
+		n = room;
+		b->over = 1;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_putn(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	buf_putn(b, &c, 1);
+}
+
+void buf_putu(struct buf *b, unsigned long long v)
+{
+	char t[24];
+	int i = sizeof(t);
+
+	do
+		t[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i > 0);
+	buf_putn(b, t + i, sizeof(t) - (size_t)i);
+}
+
+void buf_puti(struct buf *b, long long v)
+{
+	if (v < 0) {
+		buf_putc(b, '-');
+		buf_putu(b, 0ULL - (unsigned long long)v);
+	} else {
+		buf_putu(b, (unsigned long long)v);
+	}
+}
+
+void buf_puthex(struct buf *b, unsigned long long v)
+{
+	char t[16];
+	int i = sizeof(t);
+
+	do
+		t[--i] = "0123456789abcdef"[v & 15];
+	while ((v >>= 4) && i > 0);
+	buf_putn(b, t + i, sizeof(t) - (size_t)i);
+}
+
+void buf_pad(struct buf *b, size_t from, size_t width)
+{
+	while (b->len < from + width && !b->over)
+		buf_putc(b, ' ');
+}
+
+void buf_json_strn(struct buf *b, const char *s, size_t n)
+{
+	buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)c);
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_puts(b, "\\u00");
+			buf_putc(b, "0123456789abcdef"[c >> 4]);
+			buf_putc(b, "0123456789abcdef"[c & 15]);
+		} else {
+			buf_putc(b, (char)c);
+		}
+	}
+	buf_putc(b, '"');
+}
+
+void buf_json_str(struct buf *b, const char *s)
+{
+	if (!s)
+		buf_puts(b, "null");
+	else
+		buf_json_strn(b, s, strlen(s));
+}
+
+const char *buf_str(struct buf *b)
+{
+	if (b->cap == 0)
+		return "";
+	if (b->len == b->cap) {
+		b->len--;
+		b->over = 1;
+	}
+	b->p[b->len] = 0;
+	return b->p;
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int buf_flush(struct buf *b, int fd)
+{
+	int r = write_all(fd, b->p, b->len);
+
+	b->len = 0;
+	return r;
+}

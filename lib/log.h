@@ -1,0 +1,39 @@
+/* lib/log.h - JSON Lines events (SPEC "Logs") and one-line messages.
+ *
+ *	struct log_ev e;
+ *	log_begin(&e, "deny");
+ *	log_s(&e, "host", host);
+ *	log_i(&e, "port", port);
+ *	log_end(&e, fd);          one write(): lines never interleave
+ */
+#ifndef SB_LOG_H
+#define SB_LOG_H
+
+#include "buf.h"
+
+struct log_ev {
+	struct buf b;
+	char mem[2048];
+};
+
+void log_begin(struct log_ev *e, const char *event);
+void log_s(struct log_ev *e, const char *key, const char *val);
+void log_sn(struct log_ev *e, const char *key, const char *val, size_t n);
+void log_i(struct log_ev *e, const char *key, long long val);
+/* val is already JSON (an array, object, true/false). */
+void log_json(struct log_ev *e, const char *key, const char *val);
+int log_end(struct log_ev *e, int fd);
+/* The common case: one event with a layer and a reason. */
+int log_event(int fd, const char *event, const char *layer,
+	      const char *reason);
+
+/* "sb-APPLET: a b c\n" on stderr; the arguments end with NULL. */
+void say_err(const char *s, ...) __attribute__((sentinel));
+/* One line naming the problem and the usage hint; returns EX_USAGE. */
+int usage_error(const char *what, const char *arg);
+/* Usage text to stdout; returns EX_OK (or EX_SB if stdout fails). */
+int help_print(const char *text);
+/* strerror() of a -errno or errno value. */
+const char *err_str(int e);
+
+#endif

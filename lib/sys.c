@@ -1,0 +1,130 @@
+/* lib/sys.c - raw syscalls. Since Linux 5.1 a new syscall has one number on
+ * every architecture but alpha, so the fallbacks below hold everywhere sb
+ * builds. Each wrapper returns >= 0 or -errno. */
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+#ifndef SYS_landlock_add_rule
+#define SYS_landlock_add_rule 445
+#endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_io_uring_setup
+#define SYS_io_uring_setup 425
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+static long sys_ret(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+int sys_landlock_create_ruleset(const struct sb_ll_ruleset_attr *a,
+				size_t size, uint32_t flags)
+{
+	return (int)sys_ret(syscall(SYS_landlock_create_ruleset, a, size,
+				    flags));
+}
+
+int sys_landlock_add_rule(int fd, int type, const void *attr)
+{
+	return (int)sys_ret(syscall(SYS_landlock_add_rule, fd, type, attr, 0));
+}
+
+int sys_landlock_restrict_self(int fd, uint32_t flags)
+{
+	return (int)sys_ret(syscall(SYS_landlock_restrict_self, fd, flags));
+}
+
+int sys_landlock_abi(void)
+{
+	return sys_landlock_create_ruleset(0, 0,
+					   LANDLOCK_CREATE_RULESET_VERSION);
+}
+
+int sys_seccomp(unsigned op, unsigned flags, void *arg)
+{
+	return (int)sys_ret(syscall(SYS_seccomp, op, flags, arg));
+}
+
+int sys_seccomp_filter(unsigned flags, const struct sock_fprog *p)
+{
+	return sys_seccomp(SECCOMP_SET_MODE_FILTER, flags, (void *)p);
+}
+
+int sys_notif_ioctl(int fd, unsigned long req, void *arg)
+{
+	return (int)sys_ret(syscall(SYS_ioctl, fd, req, arg));
+}
+
+int sys_pidfd_open(pid_t pid, unsigned flags)
+{
+	return (int)sys_ret(syscall(SYS_pidfd_open, pid, flags));
+}
+
+int sys_pidfd_getfd(int pidfd, int fd)
+{
+	return (int)sys_ret(syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+}
+
+int sys_pidfd_send_signal(int pidfd, int sig)
+{
+	return (int)sys_ret(syscall(SYS_pidfd_send_signal, pidfd, sig, 0, 0));
+}
+
+ssize_t sys_process_vm_readv(pid_t pid, void *dst, const void *src,
+			     size_t n)
+{
+	struct iovec l = { dst, n }, r = { (void *)src, n };
+
+	return sys_ret(syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0));
+}
+
+int sys_io_uring_setup(unsigned entries, void *params)
+{
+	return (int)sys_ret(syscall(SYS_io_uring_setup, entries, params));
+}
+
+int sys_unshare(int flags)
+{
+	return (int)sys_ret(syscall(SYS_unshare, flags));
+}
+
+int sys_prctl(int op, unsigned long a, unsigned long b, unsigned long c)
+{
+	return (int)sys_ret(syscall(SYS_prctl, op, a, b, c, 0));
+}
+
+int sys_close_range(unsigned first, unsigned last, unsigned flags)
+{
+	return (int)sys_ret(syscall(SYS_close_range, first, last, flags));
+}
+
+pid_t sys_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int sys_memfd_create(const char *name, unsigned flags)
+{
+	return (int)sys_ret(syscall(SYS_memfd_create, name, flags));
+}
