@@ -1,0 +1,77 @@
+/* lib/policy.h - the policy: SPEC "Policy". A line format, the same
+ * directives as sb-exec flags, the embedded default, and the kernel
+ * sandboxer's LL_* variables. Pure: parsing touches only memory; the caller
+ * reads files. */
+#ifndef SB_POLICY_H
+#define SB_POLICY_H
+
+#include <stdint.h>
+
+#include "sockaddr.h"
+
+#define POLICY_MAX_PATHS 64
+#define POLICY_MAX_DEST 64
+#define POLICY_MAX_PORTS 32
+#define POLICY_MAX_ENV 32
+#define POLICY_PATH_MAX 256
+
+enum { PATH_RO = 1, PATH_RW = 2 };
+
+struct policy_path {
+	uint8_t mode;                /* PATH_RO or PATH_RW */
+	char path[POLICY_PATH_MAX];  /* absolute */
+};
+
+struct policy {
+	int best_effort;             /* 0: enforce */
+	int dns;                     /* dns on */
+	int npaths, nallow, ndirect, nbind, nenv;
+	int env_set;                 /* an env directive replaced the default */
+	struct sb_ip proxy_ip;
+	uint16_t proxy_port;
+	struct policy_path paths[POLICY_MAX_PATHS];
+	struct dest allow[POLICY_MAX_DEST];
+	struct dest direct[POLICY_MAX_DEST];
+	uint16_t bind[POLICY_MAX_PORTS];
+	char env[POLICY_MAX_ENV][POLICY_PATH_MAX];  /* NAME or NAME=VALUE */
+	/* Landlock rules from LL_FS_RO etc. (the kernel sandboxer's
+	 * variables), used in place of ro/rw when ll_vars is set. */
+	int ll_vars;
+	uint16_t ll_connect[POLICY_MAX_PORTS];
+	int nll_connect;
+	uint64_t ll_scoped;          /* LL_SCOPED: 'a' abstract, 's' signal */
+};
+
+struct policy_err {
+	const char *file;
+	int line;
+	char what[160];
+};
+
+/* Defaults per SPEC: enforce, proxy 127.0.0.1:3128, dns off, env PATH HOME
+ * LANG TERM; no paths (see policy_default_paths). */
+void policy_init(struct policy *p);
+/* The embedded default policy's text. */
+extern const char policy_default_text[];
+/* Parse text (NUL-terminated) named file into p, adding to what is there.
+ * 0, or -1 with e filled ("file:line: what"). */
+int policy_parse(struct policy *p, const char *text, const char *file,
+		 struct policy_err *e);
+/* One directive as a flag: name is the directive ("ro", "allow", ...),
+ * value its words. Same checks as the file. */
+int policy_directive(struct policy *p, const char *name, const char *value,
+		     struct policy_err *e);
+/* Does host:port (lowercase) match an allow entry? An IP literal? */
+int policy_allows_host(const struct policy *p, const char *host,
+		       uint16_t port);
+int policy_allows_ip(const struct policy *p, const struct sb_ip *ip,
+		     uint16_t port);
+int policy_direct_ip(const struct policy *p, const struct sb_ip *ip,
+		     uint16_t port);
+/* Does an entry name this internal ip explicitly (a CIDR that contains it,
+ * not a wildcard port on a public range)? */
+int policy_names_ip(const struct policy *p, const struct sb_ip *ip);
+/* Format e as "file:line: what" into out. */
+void policy_err_format(const struct policy_err *e, char *out, size_t cap);
+
+#endif
