@@ -254,16 +254,22 @@ static const struct range internal[] = {
 	{ 6, 8, { 0 } },                          /* ::/8 reserved */
 };
 
-int ip_is_internal(const struct sb_ip *ip)
+int cidr_is_internal(const struct sb_ip *ip, int prefix)
 {
 	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
 		struct sb_ip net = { internal[i].family, { 0 } };
 
 		memcpy(net.a, internal[i].a, 16);
-		if (ip_in_cidr(ip, &net, internal[i].prefix))
+		if (prefix >= internal[i].prefix &&
+		    ip_in_cidr(ip, &net, internal[i].prefix))
 			return 1;
 	}
 	return 0;
+}
+
+int ip_is_internal(const struct sb_ip *ip)
+{
+	return cidr_is_internal(ip, ip->family == 4 ? 32 : 128);
 }
 
 int ip_is_embedding(const struct sb_ip *ip)

@@ -39,6 +39,8 @@ void ip_fold(struct sb_ip *ip);
  * ULA, multicast, broadcast, 0/8, documentation/benchmark/reserved, and the
  * IPv4-compatible, mapped and NAT64 forms: internal. 1 or 0. */
 int ip_is_internal(const struct sb_ip *ip);
+/* Does ip/prefix lie wholly inside one internal range? */
+int cidr_is_internal(const struct sb_ip *ip, int prefix);
 /* IPv6 forms that embed an IPv4 address other than mapped (::a.b.c.d,
  * 64:ff9b::/96, 64:ff9b:1::/48, 2002::/16 6to4). */
 int ip_is_embedding(const struct sb_ip *ip);

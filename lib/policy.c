@@ -1,0 +1,358 @@
+/* lib/policy.c - the policy parser and the embedded default.
+ *
+ * One directive a line, words separated by blanks, '#' to the end of the
+ * line is a comment. Every mistake is an error naming file:line; nothing
+ * is guessed, so no mistake can widen access. */
+#include <string.h>
+
+#include "buf.h"
+#include "policy.h"
+
+/* The embedded default: lets common programs run, reaches nothing but the
+ * proxy. "@cwd" stands for the working directory sb-exec runs in. */
+const char policy_default_text[] =
+	"# sb embedded default policy\n"
+	"ro /bin /sbin /usr /lib /lib32 /lib64 /libx32 /etc /opt\n"
+	"ro /proc /sys/devices/system/cpu /dev/urandom /dev/random\n"
+	"rw /dev/null /dev/zero /dev/full /dev/tty /dev/pts /dev/ptmx\n"
+	"rw /tmp @cwd\n"
+	"proxy 127.0.0.1:3128\n";
+
+void policy_init(struct policy *p)
+{
+	static const char *const envs[] = { "PATH", "HOME", "LANG", "TERM" };
+
+	memset(p, 0, sizeof(*p));
+	p->proxy_ip.family = 4;
+	p->proxy_ip.a[0] = 127;
+	p->proxy_ip.a[3] = 1;
+	p->proxy_port = 3128;
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		struct buf b = BUF_ON(p->env[i]);
+
+		buf_puts(&b, envs[i]);
+		buf_str(&b);
+		p->nenv++;
+	}
+}
+
+static int fail(struct policy_err *e, const char *what, const char *word)
+{
+	struct buf b = BUF_ON(e->what);
+
+	buf_puts(&b, what);
+	if (word) {
+		buf_puts(&b, ": '");
+		buf_puts(&b, word);
+		buf_putc(&b, '\'');
+	}
+	buf_str(&b);
+	return -1;
+}
+
+static int add_path(struct policy *p, const char *w, int mode,
+		    struct policy_err *e)
+{
+	size_t n = strlen(w);
+
+	if (!strcmp(w, "@cwd")) {
+		/* kept as written; sb-exec substitutes the directory */
+	} else if (w[0] != '/') {
+		return fail(e, "path must be absolute", w);
+	}
+	if (n >= POLICY_PATH_MAX)
+		return fail(e, "path too long", w);
+	for (int i = 0; i < p->npaths; i++) {
+		if (strcmp(p->paths[i].path, w))
+			continue;
+		if (p->paths[i].mode != mode)
+			return fail(e, "path listed both ro and rw", w);
+		return 0;
+	}
+	if (p->npaths >= POLICY_MAX_PATHS)
+		return fail(e, "too many paths", w);
+	p->paths[p->npaths].mode = (uint8_t)mode;
+	memcpy(p->paths[p->npaths].path, w, n + 1);
+	p->npaths++;
+	return 0;
+}
+
+static int add_dest(struct dest *tab, int *n, const char *w,
+		    struct policy_err *e)
+{
+	struct dest d;
+	const char *why;
+
+	if (dest_parse(w, &d, &why) < 0)
+		return fail(e, why, w);
+	for (int i = 0; i < *n; i++)
+		if (!memcmp(&tab[i], &d, sizeof(d)))
+			return 0;
+	if (*n >= POLICY_MAX_DEST)
+		return fail(e, "too many destinations", w);
+	tab[(*n)++] = d;
+	return 0;
+}
+
+static int add_port(uint16_t *tab, int *n, const char *w,
+		    struct policy_err *e)
+{
+	long v = 0;
+
+	if (!w[0] || w[0] == '0' || strlen(w) > 5)
+		return fail(e, "port must be 1-65535", w);
+	for (const char *c = w; *c; c++) {
+		if (*c < '0' || *c > '9')
+			return fail(e, "port must be 1-65535", w);
+		v = v * 10 + (*c - '0');
+	}
+	if (v < 1 || v > 65535)
+		return fail(e, "port must be 1-65535", w);
+	for (int i = 0; i < *n; i++)
+		if (tab[i] == v)
+			return 0;
+	if (*n >= POLICY_MAX_PORTS)
+		return fail(e, "too many ports", w);
+	tab[(*n)++] = (uint16_t)v;
+	return 0;
+}
+
+static int add_env(struct policy *p, const char *w, struct policy_err *e)
+{
+	size_t n = strcspn(w, "="), len = strlen(w);
+
+	if (n == 0 || (w[0] >= '0' && w[0] <= '9'))
+		return fail(e, "bad environment name", w);
+	for (size_t i = 0; i < n; i++) {
+		char c = w[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return fail(e, "bad environment name", w);
+	}
+	if (len >= POLICY_PATH_MAX)
+		return fail(e, "environment entry too long", w);
+	if (!p->env_set) {
+		/* The first env directive replaces the default list. */
+		p->env_set = 1;
+		p->nenv = 0;
+	}
+	for (int i = 0; i < p->nenv; i++) {
+		if (strncmp(p->env[i], w, n) || (p->env[i][n] != 0 &&
+						  p->env[i][n] != '='))
+			continue;
+		if (strcmp(p->env[i], w))
+			return fail(e, "environment variable set twice", w);
+		return 0;
+	}
+	if (p->nenv >= POLICY_MAX_ENV)
+		return fail(e, "too many environment entries", w);
+	memcpy(p->env[p->nenv++], w, len + 1);
+	return 0;
+}
+
+static int set_proxy(struct policy *p, const char *w, struct policy_err *e,
+		     int *seen)
+{
+	struct dest d;
+	const char *why;
+
+	if (dest_parse(w, &d, &why) < 0)
+		return fail(e, why, w);
+	if (d.kind != DEST_CIDR || d.prefix != (d.ip.family == 4 ? 32 : 128)
+	    || !d.port)
+		return fail(e, "proxy must be IP:PORT", w);
+	if (*seen && (!ip_equal(&p->proxy_ip, &d.ip) ||
+		      p->proxy_port != d.port))
+		return fail(e, "proxy given twice", w);
+	*seen = 1;
+	p->proxy_ip = d.ip;
+	p->proxy_port = d.port;
+	return 0;
+}
+
+/* Directive state that must not conflict within one parse. */
+struct seen {
+	int mode, dns, proxy;
+};
+
+static int directive(struct policy *p, char **w, int nw, struct seen *s,
+		     struct policy_err *e)
+{
+	const char *d = w[0];
+	int r = 0;
+
+	if (!strcmp(d, "enforce") || !strcmp(d, "best-effort")) {
+		int be = d[0] == 'b';
+
+		if (nw != 1)
+			return fail(e, "takes no argument", d);
+		if (s->mode && p->best_effort != be)
+			return fail(e, "both enforce and best-effort", 0);
+		s->mode = 1;
+		p->best_effort = be;
+		return 0;
+	}
+	if (!strcmp(d, "dns")) {
+		int on;
+
+		if (nw != 2 || (strcmp(w[1], "on") && strcmp(w[1], "off")))
+			return fail(e, "dns takes 'on' or 'off'", 0);
+		on = w[1][1] == 'n';
+		if (s->dns && p->dns != on)
+			return fail(e, "both dns on and dns off", 0);
+		s->dns = 1;
+		p->dns = on;
+		return 0;
+	}
+	if (!strcmp(d, "proxy")) {
+		if (nw != 2)
+			return fail(e, "proxy takes one ADDR:PORT", 0);
+		return set_proxy(p, w[1], e, &s->proxy);
+	}
+	if (strcmp(d, "ro") && strcmp(d, "rw") && strcmp(d, "allow") &&
+	    strcmp(d, "direct") && strcmp(d, "bind") && strcmp(d, "env"))
+		return fail(e, "unknown directive", d);
+	if (nw < 2)
+		return fail(e, "needs at least one argument", d);
+	for (int i = 1; i < nw && r == 0; i++) {
+		if (!strcmp(d, "ro"))
+			r = add_path(p, w[i], PATH_RO, e);
+		else if (!strcmp(d, "rw"))
+			r = add_path(p, w[i], PATH_RW, e);
+		else if (!strcmp(d, "allow"))
+			r = add_dest(p->allow, &p->nallow, w[i], e);
+		else if (!strcmp(d, "direct"))
+			r = add_dest(p->direct, &p->ndirect, w[i], e);
+		else if (!strcmp(d, "bind"))
+			r = add_port(p->bind, &p->nbind, w[i], e);
+		else
+			r = add_env(p, w[i], e);
+	}
+	return r;
+}
+
+#define MAX_WORDS 64
+
+int policy_parse(struct policy *p, const char *text, const char *file,
+		 struct policy_err *e)
+{
+	struct seen s = { 0, 0, 0 };
+	char line[1024];
+	const char *t = text;
+
+	e->file = file;
+	e->line = 0;
+	while (*t) {
+		size_t n = strcspn(t, "\n");
+		char *w[MAX_WORDS], *c;
+		int nw = 0;
+
+		e->line++;
+		if (n >= sizeof(line))
+			return fail(e, "line too long", 0);
+		memcpy(line, t, n);
+		line[n] = 0;
+		t += n + (t[n] == '\n');
+		c = strchr(line, '#');
+		if (c)
+			*c = 0;
+		for (c = line; *c;) {
+			c += strspn(c, " \t\r");
+			if (!*c)
+				break;
+			if (nw >= MAX_WORDS)
+				return fail(e, "too many words", 0);
+			w[nw++] = c;
+			c += strcspn(c, " \t\r");
+			if (*c)
+				*c++ = 0;
+		}
+		if (nw && directive(p, w, nw, &s, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int policy_directive(struct policy *p, const char *name, const char *value,
+		     struct policy_err *e)
+{
+	char text[POLICY_PATH_MAX + 32];
+	struct buf b = BUF_ON(text);
+
+	/* A flag is one directive: reuse the line parser, so flags and files
+	 * can never be checked differently. */
+	buf_puts(&b, name);
+	buf_putc(&b, ' ');
+	buf_puts(&b, value ? value : "");
+	if (b.over || strchr(value ? value : "", '\n') ||
+	    strchr(value ? value : "", '#')) {
+		e->file = "command line";
+		e->line = 0;
+		return fail(e, "bad value", value);
+	}
+	buf_str(&b);
+	return policy_parse(p, text, "command line", e);
+}
+
+int policy_allows_host(const struct policy *p, const char *host,
+		       uint16_t port)
+{
+	for (int i = 0; i < p->nallow; i++)
+		if (dest_match_host(&p->allow[i], host, port))
+			return 1;
+	return 0;
+}
+
+int policy_allows_ip(const struct policy *p, const struct sb_ip *ip,
+		     uint16_t port)
+{
+	for (int i = 0; i < p->nallow; i++)
+		if (dest_match_ip(&p->allow[i], ip, port))
+			return 1;
+	return 0;
+}
+
+int policy_direct_ip(const struct policy *p, const struct sb_ip *ip,
+		     uint16_t port)
+{
+	for (int i = 0; i < p->ndirect; i++)
+		if (dest_match_ip(&p->direct[i], ip, port))
+			return 1;
+	return 0;
+}
+
+static int names_in(const struct dest *tab, int n, const struct sb_ip *ip)
+{
+	for (int i = 0; i < n; i++) {
+		const struct dest *d = &tab[i];
+
+		/* An internal address is named only by an entry lying wholly
+		 * inside an internal range: 0.0.0.0/0 names nothing. */
+		if (d->kind == DEST_CIDR && cidr_is_internal(&d->ip, d->prefix)
+		    && ip_in_cidr(ip, &d->ip, d->prefix))
+			return 1;
+	}
+	return 0;
+}
+
+int policy_names_ip(const struct policy *p, const struct sb_ip *ip)
+{
+	return names_in(p->allow, p->nallow, ip) ||
+	       names_in(p->direct, p->ndirect, ip);
+}
+
+void policy_err_format(const struct policy_err *e, char *out, size_t cap)
+{
+	struct buf b;
+
+	buf_init(&b, out, cap);
+	buf_puts(&b, e->file ? e->file : "policy");
+	if (e->line > 0) {
+		buf_putc(&b, ':');
+		buf_putu(&b, (unsigned)e->line);
+	}
+	buf_puts(&b, ": ");
+	buf_puts(&b, e->what);
+	buf_str(&b);
+}

@@ -1,0 +1,96 @@
+/* tests/unit/policy_test.c - the policy parser: every mistake is an error
+ * naming file:line, and nothing widens access. */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+static int fails;
+#define CHECK(c) do { if (!(c)) { fails++; \
+	fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); } } while (0)
+
+static struct policy P;
+static struct policy_err E;
+
+static int parse(const char *t)
+{
+	policy_init(&P);
+	return policy_parse(&P, t, "t.policy", &E);
+}
+
+static const char *err(const char *t)
+{
+	static char out[256];
+
+	if (parse(t) == 0)
+		return "OK";
+	policy_err_format(&E, out, sizeof(out));
+	return out;
+}
+
+int main(void)
+{
+	struct sb_ip ip;
+
+	CHECK(parse(policy_default_text) == 0);
+	CHECK(P.best_effort == 0 && P.dns == 0 && P.nallow == 0);
+	CHECK(P.proxy_port == 3128 && P.nenv == 4);
+
+	CHECK(parse("# only a comment\n\n   \n") == 0);
+	CHECK(parse("allow example.com:443 *.pypi.org:443 # trailing\n") == 0);
+	CHECK(P.nallow == 2);
+	CHECK(policy_allows_host(&P, "example.com", 443));
+	CHECK(policy_allows_host(&P, "files.pypi.org", 443));
+	CHECK(!policy_allows_host(&P, "pypi.org", 443));
+	CHECK(!policy_allows_host(&P, "example.com", 80));
+
+	CHECK(!strcmp(err("ro /usr\nrw /usr\n"),
+		      "t.policy:2: path listed both ro and rw: '/usr'"));
+	CHECK(!strcmp(err("ro usr\n"),
+		      "t.policy:1: path must be absolute: 'usr'"));
+	CHECK(!strcmp(err("\nfrobnicate x\n"),
+		      "t.policy:2: unknown directive: 'frobnicate'"));
+	CHECK(!strcmp(err("allow example.com:0\n"),
+		      "t.policy:1: port must be 1-65535 or *: 'example.com:0'"));
+	CHECK(!strcmp(err("allow example.com:65536\n"),
+		      "t.policy:1: port must be 1-65535 or *: 'example.com:65536'"));
+	CHECK(!strcmp(err("bind 0\n"), "t.policy:1: port must be 1-65535: '0'"));
+	CHECK(!strcmp(err("bind 70000\n"),
+		      "t.policy:1: port must be 1-65535: '70000'"));
+	CHECK(strcmp(err("allow a.*.com:443\n"), "OK"));
+	CHECK(strcmp(err("allow *:443\n"), "OK"));
+	CHECK(strcmp(err("direct 10.0.0.0/33:5432\n"), "OK"));
+	CHECK(strcmp(err("direct 10.0.0.1/8:5432\n"), "OK"));
+	CHECK(strcmp(err("allow\n"), "OK"));
+	CHECK(strcmp(err("enforce\nbest-effort\n"), "OK"));
+	CHECK(strcmp(err("dns on\ndns off\n"), "OK"));
+	CHECK(strcmp(err("dns maybe\n"), "OK"));
+	CHECK(strcmp(err("proxy 127.0.0.1:3128\nproxy 127.0.0.1:3129\n"), "OK"));
+	CHECK(strcmp(err("proxy localhost:3128\n"), "OK"));
+	CHECK(strcmp(err("env 1X=2\n"), "OK"));
+	CHECK(strcmp(err("env A=1\nenv A=2\n"), "OK"));
+	CHECK(!strcmp(err("enforce\nenforce\nro /a /a\n"), "OK"));
+
+	CHECK(parse("env FOO=bar PATH\n") == 0 && P.nenv == 2);
+	CHECK(parse("best-effort\ndns on\nbind 8080\n") == 0 &&
+	      P.best_effort && P.dns && P.nbind == 1 && P.bind[0] == 8080);
+	CHECK(parse("proxy [::1]:8080\n") == 0 && P.proxy_ip.family == 6);
+
+	/* Explicit naming of internal addresses. */
+	CHECK(parse("allow 10.0.0.0/8:443 0.0.0.0/0:*\n") == 0);
+	ip_parse("10.1.1.1", 8, &ip);
+	CHECK(policy_names_ip(&P, &ip));
+	ip_parse("192.168.1.1", 11, &ip);
+	CHECK(!policy_names_ip(&P, &ip));   /* 0/0 names nothing */
+	CHECK(policy_allows_ip(&P, &ip, 1));
+
+	/* Flags go through the same parser. */
+	policy_init(&P);
+	CHECK(policy_directive(&P, "allow", "example.com:443", &E) == 0);
+	CHECK(policy_directive(&P, "allow", "bad host:443", &E) < 0);
+	CHECK(policy_directive(&P, "ro", "/x\nrw /", &E) < 0);
+
+	if (fails)
+		fprintf(stderr, "%d checks failed\n", fails);
+	return fails != 0;
+}
