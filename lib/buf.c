@@ -1,5 +1,7 @@
 /* lib/buf.c - bounded output buffers */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>   /* rename(2) only: no stdio streams in lib/ */
 #include <string.h>
 #include <unistd.h>
 
@@ -136,5 +138,63 @@ int buf_flush(struct buf *b, int fd)
 	int r = write_all(fd, b->p, b->len);
 
 	b->len = 0;
+	return r;
+}
+
+ssize_t file_read(const char *path, char *mem, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got < cap) {
+		ssize_t n = read(fd, mem + got, cap - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got == cap)
+		return -EFBIG;
+	mem[got] = 0;
+	if (memchr(mem, 0, got))
+		return -EINVAL;
+	return (ssize_t)got;
+}
+
+int file_write_atomic(const char *path, const char *data, size_t n)
+{
+	char tmp[4096];
+	struct buf b = BUF_ON(tmp);
+	int fd, r;
+
+	buf_puts(&b, path);
+	buf_puts(&b, ".tmp.");
+	buf_putu(&b, (unsigned)getpid());
+	if (b.over)
+		return -ENAMETOOLONG;
+	buf_str(&b);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, n);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
 	return r;
 }

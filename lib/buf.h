@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct buf {
 	char *p;
@@ -32,3 +33,10 @@ int buf_flush(struct buf *b, int fd);
 int write_all(int fd, const void *p, size_t n);
 
 #endif
+
+/* Read a whole file into mem (NUL-terminated). Returns its length, or
+ * -errno; -EFBIG if it does not fit, -EINVAL if it holds a NUL byte. */
+ssize_t file_read(const char *path, char *mem, size_t cap);
+/* Write data to path atomically: a temporary file beside it, fsync,
+ * rename. 0 or -errno. */
+int file_write_atomic(const char *path, const char *data, size_t n);

@@ -1,0 +1,29 @@
+/* lib/seccomp.h - the deny filter and the user-notification filter.
+ * Built in the parent before fork; the child only loads them. */
+#ifndef SB_SECCOMP_H
+#define SB_SECCOMP_H
+
+#include <linux/filter.h>
+
+#include "policy.h"
+
+#define SC_MAX_INSNS 1024
+
+struct sc_prog {
+	unsigned short len;
+	struct sock_filter insns[SC_MAX_INSNS];
+};
+
+struct sc_plan {
+	struct sc_prog deny;     /* libseccomp: the syscall deny list */
+	struct sc_prog args;     /* hand-written: socket(), personality() */
+	struct sc_prog notify;   /* USER_NOTIF: INET socket(), connect() */
+};
+
+/* Build the filters for p. 0 or -errno. */
+int seccomp_build(struct sc_plan *pl, const struct policy *p);
+/* Load one program (no_new_privs must be set). flags as seccomp(2);
+ * returns the listener fd with NEW_LISTENER, else 0; or -errno. */
+int sc_load(const struct sc_prog *prog, unsigned flags);
+
+#endif
