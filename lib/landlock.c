@@ -68,7 +68,7 @@ static void degrade(int log_fd, const char *layer, const char *reason,
 }
 
 static int add_path(struct ll_plan *pl, const char *path, uint64_t rights,
-		    int log_fd)
+		    int quiet, int log_fd)
 {
 	struct sb_ll_path_beneath pb;
 	struct stat st;
@@ -77,7 +77,10 @@ static int add_path(struct ll_plan *pl, const char *path, uint64_t rights,
 	if (fd < 0) {
 		/* A missing path is skipped, never a reason to drop the
 		 * rest of the ruleset. */
-		degrade(log_fd, "landlock_fs", errno == ENOENT ?
+		/* A system directory of the embedded default that this
+		 * image lacks is no news on stderr; the log still has it. */
+		if (!(quiet && log_fd == 2))
+			degrade(log_fd, "landlock_fs", errno == ENOENT ?
 			"path does not exist, skipped" :
 			"path cannot be opened, skipped", path);
 		pl->paths_skipped++;
@@ -122,7 +125,7 @@ static int build_rules(struct ll_plan *pl, const struct policy *p,
 
 		if (!strcmp(path, "@cwd"))
 			path = cwd;
-		r = add_path(pl, path, rights, log_fd);
+		r = add_path(pl, path, rights, p->paths[i].optional, log_fd);
 		if (r < 0)
 			return r;
 	}

@@ -72,6 +72,7 @@ static int add_path(struct policy *p, const char *w, int mode,
 	if (p->npaths >= POLICY_MAX_PATHS)
 		return fail(e, "too many paths", w);
 	p->paths[p->npaths].mode = (uint8_t)mode;
+	p->paths[p->npaths].optional = p->parsing_default;
 	memcpy(p->paths[p->npaths].path, w, n + 1);
 	p->npaths++;
 	return 0;
@@ -243,6 +244,7 @@ int policy_parse(struct policy *p, const char *text, const char *file,
 
 	e->file = file;
 	e->line = 0;
+	p->parsing_default = text == policy_default_text;
 	while (*t) {
 		size_t n = strcspn(t, "\n");
 		char *w[MAX_WORDS], *c;
@@ -271,6 +273,7 @@ int policy_parse(struct policy *p, const char *text, const char *file,
 		if (nw && directive(p, w, nw, &s, e) < 0)
 			return -1;
 	}
+	p->parsing_default = 0;
 	return 0;
 }
 
@@ -292,7 +295,11 @@ int policy_directive(struct policy *p, const char *name, const char *value,
 		return fail(e, "bad value", value);
 	}
 	buf_str(&b);
-	return policy_parse(p, text, "command line", e);
+	if (policy_parse(p, text, "command line", e) < 0) {
+		e->line = 0;     /* a flag has no line */
+		return -1;
+	}
+	return 0;
 }
 
 int policy_allows_host(const struct policy *p, const char *host,

@@ -19,6 +19,8 @@ enum { PATH_RO = 1, PATH_RW = 2 };
 
 struct policy_path {
 	uint8_t mode;                /* PATH_RO or PATH_RW */
+	uint8_t optional;            /* from the embedded default: a system
+					directory this image may lack */
 	char path[POLICY_PATH_MAX];  /* absolute */
 };
 
@@ -39,7 +41,7 @@ struct policy {
 	int ll_vars;
 	uint16_t ll_connect[POLICY_MAX_PORTS];
 	int nll_connect;
-	uint64_t ll_scoped;          /* LL_SCOPED: 'a' abstract, 's' signal */
+	uint8_t parsing_default;
 };
 
 struct policy_err {

@@ -43,6 +43,12 @@ if want fuzz; then
 	done
 fi
 
+# A setuid-root copy of the attack helper: under no_new_privs it must keep
+# the caller's euid (tests/exec.test, unprivileged modes).
+if [ "$(id -u)" = 0 ] && [ -x "$B/helpers/t-attack" ]; then
+	cp "$B/helpers/t-attack" "$B/helpers/t-suid" && chmod 4755 "$B/helpers/t-suid"
+fi
+
 unpriv="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 for t in "$top"/tests/*.test; do
 	n=${t##*/}; n=${n%.test}

@@ -10,7 +10,9 @@
 : "${B:?}" "${RESULTS:?}"
 SB="$B/sb"
 H="$B/helpers"
-T=$(mktemp -d "${TMPDIR:-/tmp}/sbtest.XXXXXX")
+# Under /var/tmp: the embedded default policy makes /tmp writable, and
+# the tests need places outside every rule.
+T=$(mktemp -d "${SB_TEST_TMP:-/var/tmp}/sbtest.XXXXXX")
 chmod 755 "$T"
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/bin"

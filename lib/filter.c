@@ -1,4 +1,4 @@
-/* lib/seccomp.c - seccomp filters.
+/* lib/filter.c - seccomp filters.
  *
  * The deny filter refuses what a confined process never needs and what
  * would let it past Landlock or the supervisor. Docker's default profile is
@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "seccomp.h"
+#include "filter.h"
 #include "sys.h"
 
 #define DENY SCMP_ACT_ERRNO(EPERM)

@@ -1,7 +1,7 @@
-/* lib/seccomp.h - the deny filter and the user-notification filter.
+/* lib/filter.h - seccomp: the deny filter and the user-notification filter.
  * Built in the parent before fork; the child only loads them. */
-#ifndef SB_SECCOMP_H
-#define SB_SECCOMP_H
+#ifndef SB_FILTER_H
+#define SB_FILTER_H
 
 #include <linux/filter.h>
 

@@ -1,0 +1,532 @@
+/* applets/exec.c - sb-exec: run a command under Landlock and seccomp, as a
+ * container's PID 1. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "landlock.h"
+#include "log.h"
+#include "opt.h"
+#include "policy.h"
+#include "sb.h"
+#include "filter.h"
+#include "sys.h"
+
+static const char exec_help[] =
+	"usage: sb-exec [OPTION...] [--] CMD [ARG...]\n\n"
+	"Run CMD confined: Landlock (files, TCP ports, scopes), a seccomp\n"
+	"deny filter, no_new_privs. As PID 1 it forwards signals, reaps\n"
+	"every child, and exits with CMD's status (128+N for signal N).\n"
+	"Exit codes: 125 sb-exec failed or bad policy, 126 CMD cannot be\n"
+	"executed, 127 CMD not found.\n\n"
+	"  --policy FILE    policy file (default: the embedded policy)\n"
+	"  --best-effort    run with what the kernel offers, logging each loss\n"
+	"  --report FILE    write the layers in force as JSON\n"
+	"  --log FILE       JSON Lines events (default: stderr)\n"
+	"  --ro PATH        also readable and executable\n"
+	"  --rw PATH        also readable, writable, executable\n"
+	"  --allow DEST     reachable through the proxy (host:port, *.dom:port)\n"
+	"  --direct DEST    also reachable directly, checked by the supervisor\n"
+	"  --bind PORT      TCP port the command may bind\n"
+	"  --dns on|off     answer DNS from the pinned table\n"
+	"  --env NAME[=VAL] environment passed to CMD\n"
+	"  --proxy IP:PORT  where the proxy listens\n"
+	"  -g, --pgroup     run CMD in its own process group and signal it\n"
+	"  --print-policy   print the effective policy's allowlist and exit\n\n"
+	"The kernel sandboxer's LL_FS_RO, LL_FS_RW, LL_TCP_BIND,\n"
+	"LL_TCP_CONNECT and LL_SCOPED variables replace the matching rules.\n";
+
+enum {
+	X_POLICY = 1, X_BEST, X_REPORT, X_LOG, X_RO, X_RW, X_ALLOW, X_DIRECT,
+	X_BIND, X_DNS, X_ENV, X_PROXY, X_PGROUP,
+};
+
+static const struct opt exec_opts[] = {
+	{ "policy", 'p', 1, X_POLICY },
+	{ "best-effort", 0, 0, X_BEST },
+	{ "report", 0, 1, X_REPORT },
+	{ "log", 0, 1, X_LOG },
+	{ "ro", 0, 1, X_RO },
+	{ "rw", 0, 1, X_RW },
+	{ "allow", 0, 1, X_ALLOW },
+	{ "direct", 0, 1, X_DIRECT },
+	{ "bind", 0, 1, X_BIND },
+	{ "dns", 0, 1, X_DNS },
+	{ "env", 0, 1, X_ENV },
+	{ "proxy", 0, 1, X_PROXY },
+	{ "pgroup", 'g', 0, X_PGROUP },
+	{ 0, 0, 0, 0 },
+};
+
+/* The layers of SPEC's report, in its order. */
+enum { LY_FS, LY_NET, LY_SCOPE, LY_FILTER, LY_NOTIFY, LY_PROXY, LY__N };
+static const char *const layer_names[LY__N] = {
+	"landlock_fs", "landlock_net", "landlock_scope", "seccomp_filter",
+	"seccomp_notify", "proxy",
+};
+
+/* What the child tells the parent when it cannot get to execve. */
+struct child_err {
+	int stage;     /* CE_* */
+	int err;       /* errno */
+};
+enum { CE_NNP = 1, CE_LANDLOCK, CE_SECCOMP, CE_EXEC };
+static const char *const stage_names[] = {
+	"", "set no_new_privs", "enforce Landlock", "load the seccomp filter",
+	"execute",
+};
+
+struct exec_ctx {
+	struct policy pol;
+	struct ll_plan ll;
+	struct sc_plan sc;
+	const char *policy_file, *report_file, *log_file;
+	int log_fd;
+	int pgroup;
+	int best_effort_flag;
+	char **cmd;
+	char cwd[PATH_MAX];
+	const char *layer[LY__N];     /* NULL: active; else "skipped: ..." */
+	char *envp[POLICY_MAX_ENV + 8];
+	char envmem[POLICY_MAX_ENV + 8][POLICY_PATH_MAX + 64];
+	char text[65536];             /* the policy file */
+};
+
+static int fail(struct exec_ctx *c, const char *what, const char *obj,
+		int err)
+{
+	struct log_ev e;
+
+	say_err(what, obj ? " " : "", obj ? obj : "", err ? ": " : "",
+		err ? err_str(err) : "", NULL);
+	if (c->log_fd != 2) {
+		log_begin(&e, "error");
+		log_s(&e, "reason", what);
+		log_s(&e, "object", obj);
+		if (err)
+			log_s(&e, "error", err_str(err));
+		log_end(&e, c->log_fd);
+	}
+	return EX_SB;
+}
+
+static int policy_fail(struct exec_ctx *c, const struct policy_err *pe)
+{
+	char msg[512];
+	struct log_ev e;
+
+	policy_err_format(pe, msg, sizeof(msg));
+	say_err(msg, NULL);
+	log_begin(&e, "error");
+	log_s(&e, "layer", "policy");
+	log_s(&e, "reason", msg);
+	if (c->log_fd != 2)
+		log_end(&e, c->log_fd);
+	return EX_SB;
+}
+
+/* ---- policy: embedded default or --policy FILE, then flags, then LL_* */
+
+static int load_policy(struct exec_ctx *c, int argc, char **argv)
+{
+	struct policy_err pe = { 0, 0, "" };
+	struct optstate s;
+	int id;
+	ssize_t n;
+
+	policy_init(&c->pol);
+	if (c->policy_file) {
+		n = file_read(c->policy_file, c->text, sizeof(c->text));
+		if (n < 0)
+			return fail(c, "unable to read policy",
+				    c->policy_file, (int)n);
+		if (policy_parse(&c->pol, c->text, c->policy_file, &pe) < 0)
+			return policy_fail(c, &pe);
+	} else if (policy_parse(&c->pol, policy_default_text,
+				"(embedded default)", &pe) < 0) {
+		return policy_fail(c, &pe);
+	}
+	/* Flags on top, in order, through the same parser as the file. */
+	opt_init(&s, argc, argv);
+	while ((id = opt_next(&s, exec_opts)) > 0) {
+		static const char *const dir[] = {
+			[X_RO] = "ro", [X_RW] = "rw", [X_ALLOW] = "allow",
+			[X_DIRECT] = "direct", [X_BIND] = "bind",
+			[X_DNS] = "dns", [X_ENV] = "env", [X_PROXY] = "proxy",
+		};
+
+		if (id >= X_RO && id <= X_PROXY &&
+		    policy_directive(&c->pol, dir[id], s.arg, &pe) < 0)
+			return policy_fail(c, &pe);
+	}
+	if (c->best_effort_flag)
+		c->pol.best_effort = 1;
+	if (landlock_env(&c->pol, environ, &pe) < 0) {
+		if (!pe.file)
+			pe.file = "environment";
+		return policy_fail(c, &pe);
+	}
+	return 0;
+}
+
+/* ---- layers: what holds, what is lost, enforce or degrade ---- */
+
+static void skip(struct exec_ctx *c, int ly, const char *why)
+{
+	if (!c->layer[ly])
+		c->layer[ly] = why;
+}
+
+static int decide_layers(struct exec_ctx *c)
+{
+	const struct ll_plan *ll = &c->ll;
+	int missing = 0;
+
+	if (ll->abi == 0) {
+		skip(c, LY_FS, "skipped: Landlock is not available");
+		skip(c, LY_NET, "skipped: Landlock is not available");
+		skip(c, LY_SCOPE, "skipped: Landlock is not available");
+	}
+	if (ll->lost.net || !ll->handled.net)
+		skip(c, LY_NET, "skipped: kernel has no Landlock TCP rules "
+				"(ABI < 4)");
+	if (ll->lost.scope || !ll->handled.scope)
+		skip(c, LY_SCOPE, "skipped: kernel has no Landlock scopes "
+				  "(ABI < 6)");
+	/* Rights lost within a layer that still holds (truncate, ioctl_dev,
+	 * refer on older kernels) weaken it: reported, and refused under
+	 * enforce like a missing layer. The ABI 9 UNIX socket right is not
+	 * in any released kernel yet; its absence is reported, not fatal. */
+	if (ll->abi && (ll->lost.fs & ~SB_LL_FS_RESOLVE_UNIX))
+		skip(c, LY_FS, "skipped: kernel lacks Landlock file rights "
+			       "(refer, truncate or ioctl_dev)");
+	/* The supervisor and the proxy are wired in by their issues. */
+	skip(c, LY_NOTIFY, "skipped: supervisor not built in");
+	skip(c, LY_PROXY, "skipped: proxy not built in");
+	for (int i = 0; i < LY__N; i++) {
+		struct log_ev e;
+
+		if (!c->layer[i])
+			continue;
+		if (i == LY_NOTIFY || i == LY_PROXY)
+			continue;   /* not yet part of the contract */
+		missing++;
+		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
+		log_s(&e, "layer", layer_names[i]);
+		log_s(&e, "reason", c->layer[i]);
+		log_end(&e, c->log_fd);
+	}
+	if (ll->abi && (ll->lost.fs & SB_LL_FS_RESOLVE_UNIX)) {
+		struct log_ev e;
+
+		log_begin(&e, "degrade");
+		log_s(&e, "layer", "landlock_fs");
+		log_s(&e, "reason", "pathname UNIX sockets outside the "
+				    "sandbox are reachable (Landlock ABI < 9)");
+		if (c->log_file)
+			log_end(&e, c->log_fd);
+	}
+	if (missing && !c->pol.best_effort) {
+		say_err("refusing to run: a layer the policy needs is missing "
+			"(see above; --best-effort runs without it)", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- environment and report ---- */
+
+static void build_env(struct exec_ctx *c)
+{
+	int n = 0;
+
+	for (int i = 0; i < c->pol.nenv; i++) {
+		const char *name = c->pol.env[i];
+		struct buf b = BUF_ON(c->envmem[n]);
+
+		if (!strchr(name, '=')) {
+			const char *v = getenv(name);
+
+			if (!v)
+				continue;
+			buf_puts(&b, name);
+			buf_putc(&b, '=');
+			buf_puts(&b, v);
+		} else {
+			buf_puts(&b, name);
+		}
+		if (b.over)
+			continue;
+		c->envp[n++] = (char *)buf_str(&b);
+	}
+	c->envp[n] = 0;
+}
+
+static int write_report(struct exec_ctx *c)
+{
+	char mem[4096];
+	struct buf b = BUF_ON(mem);
+	int r;
+
+	buf_puts(&b, "{\"landlock_abi\":");
+	buf_puti(&b, c->ll.abi);
+	buf_puts(&b, ",\"mode\":");
+	buf_puts(&b, c->pol.best_effort ? "\"best-effort\"" : "\"enforce\"");
+	buf_puts(&b, ",\"layers\":{");
+	for (int i = 0; i < LY__N; i++) {
+		buf_puts(&b, i ? "," : "");
+		buf_json_str(&b, layer_names[i]);
+		buf_putc(&b, ':');
+		buf_json_str(&b, c->layer[i] ? c->layer[i] : "active");
+	}
+	buf_puts(&b, "},\"pins\":[]}\n");
+	if (b.over)
+		return -E2BIG;
+	r = file_write_atomic(c->report_file, b.p, b.len);
+	return r;
+}
+
+/* ---- the child: confine, then execve ---- */
+
+static void child_fail(int fd, int stage, int err)
+{
+	struct child_err ce = { stage, err < 0 ? -err : err };
+
+	write_all(fd, &ce, sizeof(ce));
+	_exit(stage == CE_EXEC ? (ce.err == ENOENT ? EX_NOTFOUND : EX_NOEXEC)
+			       : EX_SB);
+}
+
+static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
+{
+	struct sigaction dfl;
+	int r;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (int s = 1; s < 65; s++)
+		sigaction(s, &dfl, 0);
+	sigprocmask(SIG_SETMASK, old, 0);
+	if (c->pgroup)
+		setpgid(0, 0);
+	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
+		child_fail(errfd, CE_NNP, errno);
+	r = landlock_apply(&c->ll);
+	if (r < 0)
+		child_fail(errfd, CE_LANDLOCK, r);
+	/* The deny filter is applied last: nothing after it needs what it
+	 * refuses. */
+	if ((r = sc_load(&c->sc.args, 0)) < 0 ||
+	    (r = sc_load(&c->sc.deny, 0)) < 0)
+		child_fail(errfd, CE_SECCOMP, r);
+	/* Only 0, 1, 2 reach the command: the rest is close-on-exec. */
+	if (c->ll.fd >= 0)
+		close(c->ll.fd);
+	sys_close_range(3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+	execvpe(c->cmd[0], c->cmd, c->envp);
+	child_fail(errfd, CE_EXEC, errno);
+}
+
+/* ---- the parent: PID 1 duties ---- */
+
+static const int fwd_sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1,
+				SIGUSR2, SIGWINCH };
+
+static int status_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return EX_SB;
+}
+
+static void log_exit(struct exec_ctx *c, pid_t pid, int st)
+{
+	struct log_ev e;
+
+	if (!c->log_file)
+		return;
+	log_begin(&e, "exit");
+	log_i(&e, "pid", pid);
+	if (WIFSIGNALED(st))
+		log_i(&e, "signal", WTERMSIG(st));
+	else
+		log_i(&e, "status", WEXITSTATUS(st));
+	log_end(&e, c->log_fd);
+}
+
+static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
+{
+	int code = -1;
+
+	for (;;) {
+		struct signalfd_siginfo si;
+		ssize_t n = read(sfd, &si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(si))
+			return fail(c, "unable to read signals", 0, errno);
+		if (si.ssi_signo != SIGCHLD) {
+			kill(c->pgroup ? -kid : kid, (int)si.ssi_signo);
+			continue;
+		}
+		/* Reap every child: we may be PID 1 or a subreaper. */
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+
+			if (p <= 0)
+				break;
+			if (p == kid) {
+				code = status_code(st);
+				log_exit(c, p, st);
+			}
+		}
+		if (code >= 0)
+			return code;
+	}
+}
+
+static int run(struct exec_ctx *c)
+{
+	sigset_t set, old;
+	int ep[2], sfd, code;
+	struct child_err ce;
+	pid_t kid;
+	ssize_t n;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < LEN(fwd_sigs); i++)
+		sigaddset(&set, fwd_sigs[i]);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0)
+		return fail(c, "unable to block signals", 0, errno);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		return fail(c, "unable to create a signalfd", 0, errno);
+	if (getpid() != 1 && sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0) < 0)
+		return fail(c, "unable to become a child subreaper", 0, errno);
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		return fail(c, "unable to create a pipe", 0, errno);
+	kid = fork();
+	if (kid < 0)
+		return fail(c, "unable to fork", 0, errno);
+	if (kid == 0) {
+		close(ep[0]);
+		child(c, ep[1], &old);
+	}
+	close(ep[1]);
+	if (c->pgroup) {
+		setpgid(kid, kid);   /* both sides: no race with the exec */
+		if (isatty(0)) {
+			signal(SIGTTOU, SIG_IGN);
+			tcsetpgrp(0, kid);
+		}
+	}
+	do
+		n = read(ep[0], &ce, sizeof(ce));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == sizeof(ce)) {
+		struct log_ev e;
+		int st;
+
+		waitpid(kid, &st, 0);
+		say_err("unable to ", stage_names[ce.stage], " ",
+			ce.stage == CE_EXEC ? c->cmd[0] : "", ce.stage ==
+			CE_EXEC ? ": " : "", err_str(ce.err), NULL);
+		log_begin(&e, "error");
+		log_s(&e, "reason", stage_names[ce.stage]);
+		log_s(&e, "cmd", c->cmd[0]);
+		log_s(&e, "error", err_str(ce.err));
+		if (c->log_fd != 2)
+			log_end(&e, c->log_fd);
+		return ce.stage == CE_EXEC ? (ce.err == ENOENT ? EX_NOTFOUND
+							       : EX_NOEXEC)
+					   : EX_SB;
+	}
+	code = supervise(c, kid, sfd);
+	if (c->pgroup && isatty(0))
+		tcsetpgrp(0, getpgrp());
+	return code;
+}
+
+static int exec_main(int argc, char **argv)
+{
+	static struct exec_ctx ctx;
+	struct exec_ctx *c = &ctx;
+	struct optstate s;
+	int id, r;
+
+	c->log_fd = 2;
+	opt_init(&s, argc, argv);
+	while ((id = opt_next(&s, exec_opts)) != OPT_END) {
+		if (id == OPT_HELP)
+			return help_print(exec_help);
+		if (id == OPT_ERR)
+			return usage_error(s.why, s.bad);
+		if (id == X_POLICY)
+			c->policy_file = s.arg;
+		else if (id == X_BEST)
+			c->best_effort_flag = 1;
+		else if (id == X_REPORT)
+			c->report_file = s.arg;
+		else if (id == X_LOG)
+			c->log_file = s.arg;
+		else if (id == X_PGROUP)
+			c->pgroup = 1;
+	}
+	if (s.i >= argc)
+		return usage_error("missing command", 0);
+	c->cmd = argv + s.i;
+	if (c->log_file) {
+		c->log_fd = open(c->log_file, O_WRONLY | O_CREAT | O_APPEND |
+				 O_CLOEXEC, 0600);
+		if (c->log_fd < 0) {
+			c->log_fd = 2;
+			return fail(c, "unable to open log", c->log_file,
+				    errno);
+		}
+	}
+	if (!getcwd(c->cwd, sizeof(c->cwd)))
+		return fail(c, "unable to find the working directory", 0,
+			    errno);
+	if ((r = load_policy(c, s.i, argv)) != 0)
+		return r;
+	r = landlock_build(&c->ll, &c->pol, c->cwd, c->log_fd);
+	if (r < 0)
+		return fail(c, "unable to build the Landlock ruleset", 0, r);
+	r = seccomp_build(&c->sc, &c->pol);
+	if (r < 0)
+		return fail(c, "unable to build the seccomp filter", 0, r);
+	if (decide_layers(c) < 0)
+		return EX_SB;
+	build_env(c);
+	if (c->report_file && (r = write_report(c)) < 0)
+		return fail(c, "unable to write report", c->report_file, r);
+	if (c->log_file) {
+		struct log_ev e;
+
+		log_begin(&e, "start");
+		log_i(&e, "pid", getpid());
+		log_s(&e, "cmd", c->cmd[0]);
+		log_i(&e, "landlock_abi", c->ll.abi);
+		log_end(&e, c->log_fd);
+	}
+	return run(c);
+}
+
+SB_APPLET(exec, "run a command confined", exec_help, exec_main);
