@@ -1,0 +1,25 @@
+#!/bin/sh
+# scripts/bench-exec.sh BUILD - sb-exec's start-up overhead: the same
+# command (a static /bin/true-like binary) bare, under sb-exec, and under
+# tini and bwrap when installed, in one run. Prints median and p10-p90 in
+# microseconds, and the overhead over bare fork+exec+wait.
+set -eu
+B=$(cd "${1:-build}" && pwd)
+N=${BENCH_RUNS:-300}
+tb="$B/helpers/t-bench"
+cmd=/bin/true
+base=$("$tb" "$N" "$cmd")
+bm=${base%% *}
+row() {
+	name=$1; shift
+	r=$("$tb" "$N" "$@") || { echo "  $name: failed"; return 0; }
+	set -- $r
+	printf '  %-34s median %6d us  (p10 %d, p90 %d)  +%d us  x%s\n' "$name" "$1" "$2" "$3" \
+		$(($1 - bm)) "$(echo "scale=2; $1 / $bm" | bc)"
+}
+echo "sb-exec start-up ($N runs each, command: $cmd)"
+printf '  %-34s median %6d us  (p10 %s, p90 %s)\n' "bare fork+exec+wait" $base
+row "sb exec (Landlock + seccomp)" "$B/sb" exec -- "$cmd"
+command -v tini >/dev/null && row "tini" tini -s -- "$cmd"
+command -v bwrap >/dev/null && row "bwrap --ro-bind / /" bwrap --ro-bind / / "$cmd"
+exit 0
