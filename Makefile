@@ -75,7 +75,8 @@ test-deps:
 	scripts/deps.sh test
 
 check: test-deps $(O)/sb $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_BIN)
-	scripts/runtests.sh $(O)
+	@$(MAKE) -s CONFIG=configs/minimal.conf O=$(O)/minimal $(O)/minimal/sb
+	SB_MINIMAL=$(O)/minimal scripts/runtests.sh $(O)
 
 fuzz: $(FUZZ_BIN)
 	scripts/fuzz.sh $(O) $${FUZZ_SECONDS:-60}

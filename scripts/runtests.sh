@@ -62,6 +62,17 @@ for t in "$top"/tests/*.test; do
 	fi
 done
 
+# The minimal configuration (sb-exec + sb-probe) passes its own tests,
+# with the full build's helpers.
+M=${SB_MINIMAL:-}
+[ -n "$M" ] && M=$(cd "$M" && pwd)
+if [ -n "$M" ] && [ -x "$M/sb" ]; then
+	for n in sb probe exec; do
+		want "$n" || continue
+		full=$B; MODE=minimal B="$M" H="$full/helpers" sh "$top/tests/$n.test"
+	done
+fi
+
 p=$(grep -c '^pass' "$RESULTS"); f=$(grep -c '^fail' "$RESULTS"); s=$(grep -c '^skip' "$RESULTS")
 [ -n "${VERBOSE:-}" ] && cat "$RESULTS"
 rm -f "$RESULTS"

@@ -9,7 +9,7 @@
 
 : "${B:?}" "${RESULTS:?}"
 SB="$B/sb"
-H="$B/helpers"
+H=${H:-$B/helpers}
 # Under /var/tmp: the embedded default policy makes /tmp writable, and
 # the tests need places outside every rule.
 T=$(mktemp -d "${SB_TEST_TMP:-/var/tmp}/sbtest.XXXXXX")
