@@ -325,6 +325,14 @@ static int pin_main(int argc, char **argv)
 			return fail(&c, "unable to open ", c.log, errno);
 		}
 	}
+	if (c.dns.hosts_required) {
+		/* Named explicitly: it must be there (sb-pin reads it again
+		 * for each name, so a later failure is still an error). */
+		e = open(c.dns.hosts, O_RDONLY | O_CLOEXEC);
+		if (e < 0)
+			return fail(&c, "unable to read ", c.dns.hosts, errno);
+		close(e);
+	}
 	if (!c.have_ns) {
 		e = dns_conf_load(&c.dns, DNS_RESOLV_PATH);
 		if (e < 0)

@@ -507,7 +507,7 @@ int dns_hosts_parse(const char *text, size_t n, const char *name,
 const char *dns_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
-	case ENOENT:
+	case ENXIO:
 		return "NXDOMAIN (no such name)";
 	case ENODATA:
 		return "no address (no A or AAAA record)";
@@ -650,7 +650,7 @@ static int wait_fd(int fd, short ev, long long deadline)
 struct dns_q {
 	uint16_t qtype, id;
 	int done;       /* answered for good: NOERROR or NXDOMAIN */
-	int err;        /* -ENODATA / -ENOENT when done, else the failure */
+	int err;        /* -ENODATA / -ENXIO when done, else the failure */
 	int n;
 	struct sb_ip ips[DNS_MAX_ADDRS];
 };
@@ -679,7 +679,7 @@ static int q_take(struct dns_q *q, int n, int rcode, int tc)
 		break;
 	case DNS_R_NXDOMAIN:
 		q->done = 1;
-		q->err = -ENOENT;
+		q->err = -ENXIO;
 		break;
 	case DNS_R_SERVFAIL:
 		q_fail(q, -EAGAIN);
@@ -892,7 +892,7 @@ static int finished(const struct dns_q *q, int nq)
 	int done = 0;
 
 	for (int i = 0; i < nq; i++) {
-		if (q[i].done && q[i].err == -ENOENT)
+		if (q[i].done && q[i].err == -ENXIO)
 			return 1;
 		done += q[i].done;
 	}
@@ -967,8 +967,8 @@ int dns_resolve(const struct dns_conf *c, const char *name,
 	if (out)
 		return out;
 	for (int i = 0; i < 2; i++)
-		if (q[i].done && q[i].err == -ENOENT)
-			return -ENOENT;
+		if (q[i].done && q[i].err == -ENXIO)
+			return -ENXIO;
 	for (int i = 0; i < 2; i++)
 		if (!q[i].done)
 			return q[i].err ? q[i].err : -ETIMEDOUT;

@@ -122,7 +122,7 @@ int dns_random_id(uint16_t *id);
  * kernel picks the source port) with random ids, retried, over TCP when
  * truncated. IPv4 addresses come first. st may be NULL.
  * Returns the count (> 0), or
- *   -ENOENT NXDOMAIN, -ENODATA no A/AAAA record, -EAGAIN SERVFAIL,
+ *   -ENXIO NXDOMAIN, -ENODATA no A/AAAA record, -EAGAIN SERVFAIL,
  *   -ECONNREFUSED refused, -ETIMEDOUT no answer, -EPROTO only answers that
  *   did not match, -EBADMSG malformed, -ELOOP CNAME loop, -EINVAL bad
  *   name, -EMSGSIZE answer too large, or another -errno. */
