@@ -18,11 +18,11 @@ static const char pin_help[] =
 	"Resolve each name once (A and AAAA; the hosts file first, then the\n"
 	"nameservers of /etc/resolv.conf or --resolver) and print the frozen\n"
 	"table, \"HOST PORT IP...\" a line (PORT \"*\" when none is given).\n"
-	"Nothing resolves these names again for the life of the sandbox. Needs\n"
-	"no libc resolver: the DNS client is sb's own, and it treats every\n"
-	"answer as hostile. Names are absolute (no search domains).\n\n"
-	"  --resolver IP[:PORT]  ask this nameserver (repeatable, up to 4;\n"
-	"                        IPv6 as [ADDR]:PORT) instead of resolv.conf's\n"
+	"Nothing resolves these names again for the life of the sandbox.\n"
+	"Needs no libc resolver: the DNS client is sb's own, and it treats\n"
+	"every answer as hostile. Names are absolute (no search domains).\n\n"
+	"  --resolver IP[:PORT]  ask this nameserver instead of resolv.conf's\n"
+	"                        (repeatable, up to 4; IPv6 as [ADDR]:PORT)\n"
 	"  --hosts FILE          the hosts file to read first (/etc/hosts)\n"
 	"  --out FILE            write the table to FILE atomically\n"
 	"  --best-effort         leave out a name that cannot be pinned (a\n"
@@ -33,9 +33,9 @@ static const char pin_help[] =
 	"                        resolv.conf's options timeout:N)\n"
 	"  --log FILE            JSON Lines events to FILE (default stderr)\n\n"
 	"An IP literal pins to itself. A wildcard (*.example.com:443) cannot\n"
-	"be pinned ahead: each name it matches is pinned on first use. A name\n"
-	"that cannot be pinned (NXDOMAIN, SERVFAIL, timeout, malformed answer,\n"
-	"only internal addresses) fails with exit 125.\n";
+	"be pinned ahead: each name it matches is pinned on first use. A\n"
+	"name that cannot be pinned (NXDOMAIN, SERVFAIL, timeout, malformed\n"
+	"answer, only internal addresses) fails with exit 125.\n";
 
 enum {
 	O_RESOLVER = 1, O_HOSTS, O_OUT, O_BEST, O_INTERNAL, O_TIMEOUT, O_LOG
@@ -51,9 +51,17 @@ static const struct opt pin_opts[] = {
 	{ 0, 0, 0, 0 },
 };
 
+#define PIN_FAILED_MAX 16
+
 struct pin_ctx {
 	struct dns_conf dns;
 	struct pin_table t;
+	/* Names that could not be pinned, so that another port of the same
+	 * name gets the same answer without a second query. */
+	int nbad;
+	int bad_err[PIN_FAILED_MAX];
+	struct pin_report bad_report[PIN_FAILED_MAX];
+	char bad[PIN_FAILED_MAX][SB_HOST_MAX + 1];
 	const char *out, *log;
 	int best_effort, allow_internal, have_ns, timeout_ms, logfd, failed;
 };
@@ -210,9 +218,20 @@ static void pin_one(struct pin_ctx *c, const struct dest *d)
 		ip_format(&d->ip, host, sizeof(host));
 		name = host;
 	}
+	for (int i = 0; i < c->nbad; i++) {
+		if (!strcmp(c->bad[i], name)) {
+			pin_failed(c, d, c->bad_err[i], &c->bad_report[i]);
+			return;
+		}
+	}
 	err = pin_resolve(&c->t, &c->dns, name, d->port, c->allow_internal,
 			  &r);
 	if (err < 0) {
+		if (c->nbad < PIN_FAILED_MAX) {
+			memcpy(c->bad[c->nbad], name, strlen(name) + 1);
+			c->bad_report[c->nbad] = r;
+			c->bad_err[c->nbad++] = err;
+		}
 		pin_failed(c, d, err, &r);
 		return;
 	}
@@ -282,8 +301,8 @@ static int pin_main(int argc, char **argv)
 			if (e == -ENOSPC)
 				return usage_error("too many resolvers", s.arg);
 			if (e < 0)
-				return usage_error("bad resolver (want IP[:PORT]"
-						   " or [IPv6]:PORT)", s.arg);
+				return usage_error("bad resolver (IP[:PORT] or "
+						   "[IPv6]:PORT)", s.arg);
 			c.have_ns = 1;
 			break;
 		case O_HOSTS:

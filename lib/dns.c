@@ -284,8 +284,8 @@ int dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id,
 		return e;
 	if (len - next < 4)
 		return -EBADMSG;
-	if (!wire_eq(q, ql, c.name[0], c.len[0]) || get16(msg + next) != qtype ||
-	    get16(msg + next + 2) != DNS_C_IN)
+	if (!wire_eq(q, ql, c.name[0], c.len[0]) ||
+	    get16(msg + next) != qtype || get16(msg + next + 2) != DNS_C_IN)
 		return -EPROTO;
 	*rcode = flags & 15;
 	*truncated = !!(flags & F_TC);
@@ -531,6 +531,8 @@ const char *dns_strerror(int err)
 		return "the server reported an error";
 	case EADDRNOTAVAIL:
 		return "only internal addresses";
+	case ENOSPC:
+		return "the pin table is full";
 	default:
 		return strerror(err < 0 ? -err : err);
 	}
@@ -573,10 +575,12 @@ static int file_lines(const char *path,
 		}
 		have += (size_t)r;
 		while ((nl = memchr(buf + start, '\n', have - start))) {
+			size_t end = (size_t)(nl - buf);
+
 			if (!skip)
-				fn(arg, buf + start, (size_t)(nl - buf) - start);
+				fn(arg, buf + start, end - start);
 			skip = 0;
-			start = (size_t)(nl - buf) + 1;
+			start = end + 1;
 		}
 		memmove(buf, buf + start, have - start);
 		have -= start;

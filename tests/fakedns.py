@@ -27,6 +27,8 @@
 #   many      20 A records 1.0.0.1 ... 1.0.0.20
 #   slow      drops the first query of each name and type (a retry works)
 #   spoof     a wrong-id answer first, then the right one
+#   flaky     SERVFAIL to the first two queries of each name and type, then
+#             A 1.2.3.8: a second lookup would succeed
 #   other     NXDOMAIN
 import os
 import socket
@@ -37,9 +39,10 @@ import threading
 A, AAAA, CNAME = 1, 28, 5
 MODES = {"a", "change", "nx", "fail", "refused", "nodata", "silent", "tc",
          "badid", "badq", "badtype", "loop", "fwd", "counts", "rdlen",
-         "cname", "cnameloop", "internal", "mixed", "many", "slow", "spoof"}
+         "cname", "cnameloop", "internal", "mixed", "many", "slow", "spoof",
+         "flaky"}
 lock = threading.Lock()
-state = {"count": 0, "seen": set()}
+state = {"count": 0, "seen": {}}
 
 
 def qparse(msg):
@@ -99,8 +102,8 @@ def answer(msg, proto):
     with lock:
         state["count"] += 1
         count = state["count"]
-        first = (lname, qtype) not in state["seen"]
-        state["seen"].add((lname, qtype))
+        seen = state["seen"].get((lname, qtype), 0)
+        state["seen"][(lname, qtype)] = seen + 1
         with open(LOG, "a") as f:
             f.write("%s %s %s\n" % (proto, lname,
                                     {A: "A", AAAA: "AAAA"}.get(qtype, qtype)))
@@ -170,7 +173,11 @@ def answer(msg, proto):
     if mode == "many":
         return addrs(["1.0.0.%d" % i for i in range(1, 21)])
     if mode == "slow":
-        return [] if first else addrs(["1.2.3.6"])
+        return [] if seen == 0 else addrs(["1.2.3.6"])
+    if mode == "flaky":
+        if seen < 2:
+            return [message(qid, 2, question, [])]
+        return addrs(["1.2.3.8"])
     if mode == "spoof":
         good = addrs(["1.2.3.7"])
         bad = [message((qid + 7) & 0xffff, 0, question,
