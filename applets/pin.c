@@ -166,8 +166,8 @@ static const char *source_name(int s)
 	}
 }
 
-static void pin_failed(struct pin_ctx *c, const struct dest *d, int err,
-		       const struct pin_report *r)
+static void pin_failed(struct pin_ctx *c, const struct dest *d,
+		       const char *name, int err, const struct pin_report *r)
 {
 	char why[256], ips[PIN_MAX_IPS * 48];
 	struct buf b = BUF_ON(why);
@@ -192,8 +192,7 @@ static void pin_failed(struct pin_ctx *c, const struct dest *d, int err,
 		log_s(&e, "action", "left out of the table");
 	log_end(&e, c->logfd);
 	if (!c->best_effort) {
-		say_err("unable to pin ", d->host[0] ? d->host : "address",
-			": ", why, NULL);
+		say_err("unable to pin ", name, ": ", why, NULL);
 		c->failed = 1;
 	}
 }
@@ -220,7 +219,8 @@ static void pin_one(struct pin_ctx *c, const struct dest *d)
 	}
 	for (int i = 0; i < c->nbad; i++) {
 		if (!strcmp(c->bad[i], name)) {
-			pin_failed(c, d, c->bad_err[i], &c->bad_report[i]);
+			pin_failed(c, d, name, c->bad_err[i],
+				   &c->bad_report[i]);
 			return;
 		}
 	}
@@ -232,7 +232,7 @@ static void pin_one(struct pin_ctx *c, const struct dest *d)
 			c->bad_report[c->nbad] = r;
 			c->bad_err[c->nbad++] = err;
 		}
-		pin_failed(c, d, err, &r);
+		pin_failed(c, d, name, err, &r);
 		return;
 	}
 	if (r.ndropped) {
@@ -247,7 +247,8 @@ static void pin_one(struct pin_ctx *c, const struct dest *d)
 	if (r.nextra) {
 		ev_start(&e, "degrade", d);
 		log_i(&e, "dropped", r.nextra);
-		log_s(&e, "reason", "too many addresses: the first 8 kept");
+		log_i(&e, "kept", PIN_MAX_IPS);
+		log_s(&e, "reason", "too many addresses: the first kept");
 		log_end(&e, c->logfd);
 	}
 	p = pin_find(&c->t, name, d->port);
