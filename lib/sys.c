@@ -128,3 +128,15 @@ int sys_memfd_create(const char *name, unsigned flags)
 {
 	return (int)sys_ret(syscall(SYS_memfd_create, name, flags));
 }
+
+/* Capability sets (capget(2)): the supervisor keeps CAP_SYS_PTRACE lowered
+ * so that a non-dumpable target is refused whoever runs it. */
+int sys_capget(void *hdr, void *data)
+{
+	return (int)sys_ret(syscall(SYS_capget, hdr, data));
+}
+
+int sys_capset(void *hdr, const void *data)
+{
+	return (int)sys_ret(syscall(SYS_capset, hdr, data));
+}

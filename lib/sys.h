@@ -117,5 +117,8 @@ int sys_prctl(int op, unsigned long a, unsigned long b, unsigned long c);
 int sys_close_range(unsigned first, unsigned last, unsigned flags);
 pid_t sys_gettid(void);
 int sys_memfd_create(const char *name, unsigned flags);
+/* hdr: struct __user_cap_header_struct, data: __user_cap_data_struct[2] */
+int sys_capget(void *hdr, void *data);
+int sys_capset(void *hdr, const void *data);
 
 #endif

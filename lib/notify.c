@@ -1,0 +1,1808 @@
+/* lib/notify.c - the seccomp user-notification supervisor: sockets handed
+ * out with SECCOMP_IOCTL_NOTIF_ADDFD, connect() decided by address and
+ * performed on our own reference, direct destinations relayed with
+ * splice(). One thread, one epoll loop for every sandbox served: nothing
+ * here waits on a target except the single memory read of an address (see
+ * read_address). References: seccomp_unotify(2), ../shared/KERNEL-NOTES.md
+ * section 2, SPEC "sb-notifyd". */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/xattr.h>
+
+#include "buf.h"
+#include "log.h"
+#include "notify.h"
+#include "sys.h"
+
+enum { NS_FREE, NS_FRESH, NS_CONNECTING, NS_RELAY_OUT, NS_RELAY_IN };
+enum {
+	EV_LISTENER = 1, EV_SIGNAL, EV_CTL, EV_CTLCONN, EV_RELAY_L, EV_SOCK,
+	EV_RELAY_A, EV_RELAY_O,
+};
+
+#define TAG(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
+/* The longest a connect() is waited for: the kernel's own SYN retries
+ * (tcp_syn_retries = 6) give up after about 127 s. */
+#define CONNECT_MS 130000
+#define ACCEPT_MS 5000          /* our loopback hop of a direct connect */
+#define CTL_MS 2000             /* a control client has this to send */
+#define REF_TTL_MS 60000        /* unconnected references, under pressure */
+#define NOTIF_BUF 256           /* >= SECCOMP_GET_NOTIF_SIZES' answers */
+#define RESP_BUF 64
+#define SNDTIMEO 0x100          /* flag in deadline bookkeeping */
+
+/* tcp_info.tcpi_state (include/net/tcp_states.h) */
+#define TCPS_SYN_SENT 2
+#define TCPS_SYN_RECV 3
+#define TCPS_CLOSE 7
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* "/proc/TID[/what[/fd]]" */
+static const char *proc_path(char *mem, size_t cap, pid_t tid,
+			     const char *what, int fd)
+{
+	struct buf b;
+
+	buf_init(&b, mem, cap);
+	buf_puts(&b, "/proc/");
+	buf_puti(&b, tid);
+	if (what) {
+		buf_putc(&b, '/');
+		buf_puts(&b, what);
+	}
+	if (fd >= 0) {
+		buf_putc(&b, '/');
+		buf_puti(&b, fd);
+	}
+	return buf_str(&b);
+}
+
+static int ep_add(struct notify_ctx *n, int fd, uint32_t ev, uint64_t tag)
+{
+	struct epoll_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.events = ev;
+	e.data.u64 = tag;
+	return epoll_ctl(n->epfd, EPOLL_CTL_ADD, fd, &e) < 0 ? -errno : 0;
+}
+
+/* Always before closing a file the target shares: an epoll item lives as
+ * long as the file, not our descriptor. */
+static void ep_del(struct notify_ctx *n, int fd)
+{
+	if (fd >= 0)
+		(void)epoll_ctl(n->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+/* ---- reading the target ------------------------------------------------ */
+
+static int cap_ptrace(int on)
+{
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct d[2];
+	int r;
+
+	memset(&h, 0, sizeof(h));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	r = sys_capget(&h, d);
+	if (r < 0)
+		return r;
+	if (on)
+		d[0].effective |= 1U << CAP_SYS_PTRACE;
+	else
+		d[0].effective &= ~(1U << CAP_SYS_PTRACE);
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	h.pid = 0;
+	return sys_capset(&h, d);
+}
+
+/* Reading a target (its memory, its fd table, its exe) passes the ptrace
+ * access check (ptrace(2), "Ptrace access mode checking"). CAP_SYS_PTRACE
+ * would pass it even for a target that made itself non-dumpable, so it is
+ * kept lowered and raised only for a target of another uid. /proc/TID
+ * belongs to the target's euid while it is dumpable and to root when it is
+ * not: a non-dumpable target is read without the capability, and refused,
+ * whoever runs the supervisor. Returns whether it raised the capability. */
+static int access_begin(struct notify_ctx *n, pid_t tid)
+{
+	char path[32];
+	struct stat st;
+
+	if (!n->ptrace_cap)
+		return 0;
+	if (stat(proc_path(path, sizeof(path), tid, NULL, -1), &st) < 0 ||
+	    st.st_uid == geteuid())
+		return 0;
+	return cap_ptrace(1) == 0;
+}
+
+static void access_end(int raised)
+{
+	if (raised)
+		(void)cap_ptrace(0);
+}
+
+/* Which socket the target's fd names: /proc/TID/fd/FD of the very thread
+ * that asked (notif.pid is a TID, and a thread that unshared its fd table,
+ * or was cloned without CLONE_FILES, has a table of its own). 0 with *ino,
+ * or -EBADF, -ENOTSOCK, -EACCES (not allowed to look: non-dumpable). */
+static int target_fd_ino(pid_t tid, int fd, uint64_t *ino)
+{
+	char path[48], link[64];
+	ssize_t len;
+	uint64_t v = 0;
+
+	if (fd < 0)
+		return -EBADF;
+	len = readlink(proc_path(path, sizeof(path), tid, "fd", fd), link,
+		       sizeof(link) - 1);
+	if (len < 0)
+		return errno == ENOENT ? -EBADF : -EACCES;
+	if (len < 10 || memcmp(link, "socket:[", 8) || link[len - 1] != ']')
+		return -ENOTSOCK;
+	for (ssize_t i = 8; i < len - 1; i++) {
+		if (link[i] < '0' || link[i] > '9' || v > UINT64_MAX / 16)
+			return -ENOTSOCK;
+		v = v * 10 + (uint64_t)(link[i] - '0');
+	}
+	*ino = v;
+	return 0;
+}
+
+/* sockfs names each socket's dentry after its protocol ("UNIX",
+ * "UNIX-STREAM", "TCP", "TCPv6", ...) and shows it as the xattr
+ * system.sockprotoname (net/socket.c). */
+static int target_fd_is_unix(pid_t tid, int fd)
+{
+	char path[48], name[32];
+	ssize_t len;
+
+	len = getxattr(proc_path(path, sizeof(path), tid, "fd", fd),
+		       "system.sockprotoname", name, sizeof(name) - 1);
+	if (len < 4)
+		return 0;
+	return !memcmp(name, "UNIX", 4);
+}
+
+/* ---- answers and the log ----------------------------------------------- */
+
+static int answer(struct notify_ctx *n, int li, uint64_t id, int err,
+		  uint32_t flags)
+{
+	union {
+		struct seccomp_notif_resp r;
+		char mem[RESP_BUF];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.r.id = id;
+	u.r.error = err;
+	u.r.flags = flags;
+	return sys_notif_ioctl(n->lis[li].fd, SB_NOTIF_SEND, &u);
+}
+
+static int id_valid(struct notify_ctx *n, int li, uint64_t id)
+{
+	return sys_notif_ioctl(n->lis[li].fd, SB_NOTIF_ID_VALID, &id) == 0;
+}
+
+struct why {
+	const char *event;          /* allow, deny, error */
+	const char *sys;            /* socket, connect */
+	const char *reason;
+	const char *host;
+	const struct sb_ip *ip;
+	int port;                   /* -1: none */
+};
+
+static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
+{
+	struct log_ev e;
+	char path[32], exe[256], text[48];
+	ssize_t len;
+	int raised;
+
+	if (n->log_fd < 0)
+		return;
+	log_begin(&e, w->event);
+	log_i(&e, "pid", tid);
+	raised = access_begin(n, tid);
+	len = readlink(proc_path(path, sizeof(path), tid, "exe", -1), exe,
+		       sizeof(exe));
+	access_end(raised);
+	if (len > 0)
+		log_sn(&e, "exe", exe, (size_t)len);
+	log_s(&e, "syscall", w->sys);
+	log_s(&e, "host", w->host);
+	if (w->ip) {
+		ip_format(w->ip, text, sizeof(text));
+		log_s(&e, "ip", text);
+	}
+	if (w->port >= 0)
+		log_i(&e, "port", w->port);
+	log_s(&e, "layer", "seccomp_notify");
+	log_s(&e, "reason", w->reason);
+	(void)log_end(&e, n->log_fd);
+}
+
+static void deny(struct notify_ctx *n, int li, const struct seccomp_notif *req,
+		 const struct why *w, int err)
+{
+	log_target(n, (pid_t)req->pid, w);
+	(void)answer(n, li, req->id, err, 0);
+}
+
+static void log_plain(struct notify_ctx *n, const char *event,
+		      const char *reason, int err)
+{
+	struct log_ev e;
+
+	if (n->log_fd < 0)
+		return;
+	log_begin(&e, event);
+	log_s(&e, "layer", "seccomp_notify");
+	log_s(&e, "reason", reason);
+	if (err)
+		log_s(&e, "error", err_str(err));
+	(void)log_end(&e, n->log_fd);
+}
+
+/* ---- the decision (pure) ------------------------------------------------ */
+
+static int ip_unspecified(const struct sb_ip *ip)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(ip->a, zero, ip->family == 4 ? 4 : 16);
+}
+
+static const char *pinned_direct(const struct policy *p,
+				 const struct pin_table *pins,
+				 const struct sb_ip *ip, uint16_t port)
+{
+	if (!pins)
+		return NULL;
+	for (int i = 0; i < p->ndirect; i++) {
+		const struct dest *d = &p->direct[i];
+
+		if (d->kind == DEST_CIDR)
+			continue;
+		for (int k = 0; k < pins->n && k < PIN_MAX; k++) {
+			const struct pin *pn = &pins->pins[k];
+
+			if (pn->port && pn->port != port)
+				continue;
+			if (!dest_match_host(d, pn->host, port))
+				continue;
+			for (int j = 0; j < pn->nips && j < PIN_MAX_IPS; j++)
+				if (ip_equal(&pn->ips[j], ip))
+					return pn->host;
+		}
+	}
+	return NULL;
+}
+
+int notify_decide(const struct policy *p, const struct pin_table *pins,
+		  const struct sb_ip *ip, uint16_t port, const char **why,
+		  const char **host)
+{
+	const char *pinned;
+	int literal;
+
+	*host = NULL;
+	if (port == 0) {
+		*why = "port 0";
+		return NOTIFY_DENY;
+	}
+	if (port == p->proxy_port && ip_equal(ip, &p->proxy_ip)) {
+		*why = "proxy";
+		return NOTIFY_PROXY;
+	}
+	/* 0.0.0.0 and :: connect to this host: never the proxy's address. */
+	if (ip_unspecified(ip)) {
+		*why = "unspecified address (this host)";
+		return NOTIFY_DENY;
+	}
+	pinned = pinned_direct(p, pins, ip, port);
+	literal = policy_direct_ip(p, ip, port);
+	if (!pinned && !literal) {
+		*why = policy_allows_ip(p, ip, port) ?
+		       "allowed through the proxy only" :
+		       "not the proxy nor a direct destination";
+		return NOTIFY_DENY;
+	}
+	/* Internal ranges (loopback, RFC 1918, link-local, ...) only when the
+	 * policy names them; the forms that embed an IPv4 address (IPv4-
+	 * compatible, NAT64, 6to4, Teredo) also when pinned: that is how an
+	 * IPv6-only network's DNS64 answers. */
+	if (ip_is_internal(ip) && !policy_names_ip(p, ip) &&
+	    !(pinned && ip_is_embedding(ip))) {
+		*why = "internal address not named by the policy";
+		return NOTIFY_DENY;
+	}
+	*host = pinned;
+	*why = "direct";
+	return NOTIFY_DIRECT;
+}
+
+/* ---- the table of handed-out sockets ----------------------------------- */
+
+static void sock_unwatch(struct notify_ctx *n, struct notify_sock *s)
+{
+	if (s->watched)
+		ep_del(n, s->fd);
+	s->watched = 0;
+}
+
+static int sock_watch(struct notify_ctx *n, int si)
+{
+	struct notify_sock *s = &n->socks[si];
+	int r;
+
+	if (s->watched)
+		return 0;
+	r = ep_add(n, s->fd, EPOLLOUT, TAG(EV_SOCK, si));
+	s->watched = r == 0;
+	return r;
+}
+
+/* Drop our reference: from now on the target's close() really closes. */
+static void sock_free(struct notify_ctx *n, int si)
+{
+	struct notify_sock *s = &n->socks[si];
+
+	if (s->state == NS_FREE)
+		return;
+	sock_unwatch(n, s);
+	close_fd(&s->fd);
+	n->lis[s->lis].nsocks--;
+	n->nsocks--;
+	s->state = NS_FREE;
+}
+
+static int sock_find(struct notify_ctx *n, int li, uint64_t ino)
+{
+	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
+		if (n->socks[i].state != NS_FREE && n->socks[i].lis == li &&
+		    n->socks[i].ino == ino)
+			return i;
+	return -1;
+}
+
+/* A free slot. Bounded: past its share, or with the table full, a sandbox
+ * loses the reference to its own oldest socket that never connected (a
+ * connect() on it is then refused, and said so). */
+static int sock_alloc(struct notify_ctx *n, int li)
+{
+	int oldest = -1, slot = -1;
+
+	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
+		struct notify_sock *s = &n->socks[i];
+
+		if (s->state == NS_FREE) {
+			if (slot < 0)
+				slot = i;
+		} else if (s->lis == li && s->state == NS_FRESH &&
+			   (oldest < 0 || s->born < n->socks[oldest].born)) {
+			oldest = i;
+		}
+	}
+	if (slot >= 0 && n->lis[li].nsocks < NOTIFY_SOCKS_PER_LISTENER)
+		return slot;
+	if (oldest < 0)
+		return -ENFILE;
+	log_plain(n, "error", "socket table full: the reference to the "
+		  "oldest unconnected socket was dropped", 0);
+	sock_free(n, oldest);
+	return oldest;
+}
+
+static struct notify_done *done_find(struct notify_ctx *n, int li,
+				     uint64_t ino)
+{
+	for (int k = 1; k <= NOTIFY_MAX_DONE; k++) {
+		int i = (n->done_next - k + NOTIFY_MAX_DONE) % NOTIFY_MAX_DONE;
+
+		if (n->done[i].lis == li && n->done[i].ino == ino)
+			return &n->done[i];
+	}
+	return NULL;
+}
+
+static void done_add(struct notify_ctx *n, const struct notify_sock *s,
+		     int undelivered)
+{
+	struct notify_done *d = &n->done[n->done_next];
+
+	n->done_next = (n->done_next + 1) % NOTIFY_MAX_DONE;
+	d->ino = s->ino;
+	d->lis = s->lis;
+	d->undelivered = (uint8_t)undelivered;
+	d->repeats = 0;
+	d->nonblock = s->nonblock;
+	d->port = s->port;
+	d->ip = s->ip;
+	d->err = 0;
+}
+
+static void set_deadline(struct notify_ctx *n, struct notify_sock *s,
+			 int64_t at)
+{
+	s->deadline = at;
+	if (!n->next_deadline || at < n->next_deadline)
+		n->next_deadline = at;
+}
+
+/* ---- connect on our own reference --------------------------------------- */
+
+/* The socket's file, O_NONBLOCK included, is the target's too: a blocking
+ * socket is made non-blocking for the one call, so that the supervisor
+ * never waits on a handshake. Another thread of the target could see the
+ * flag with fcntl(F_GETFL) for those microseconds, on a socket that is not
+ * connected yet; nothing else observes it. */
+static int connect_nb(int fd, int fl, const struct sockaddr_storage *ss,
+		      socklen_t len)
+{
+	int r = 0;
+
+	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0)
+		r = -errno;
+	if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* ip:port as the socket's family wants it: an IPv4 address on an AF_INET6
+ * socket is IPv4-mapped again. */
+static socklen_t make_addr(int family, const struct sb_ip *ip, uint16_t port,
+			   struct sockaddr_storage *ss)
+{
+	struct sb_ip m = *ip;
+
+	if (family == AF_INET6 && ip->family == 4) {
+		memset(m.a, 0, sizeof(m.a));
+		m.a[10] = m.a[11] = 0xff;
+		memcpy(m.a + 12, ip->a, 4);
+		m.family = 6;
+	}
+	return sockaddr_make(&m, port, ss);
+}
+
+static int tcp_state(int fd)
+{
+	uint8_t st = 0;
+	socklen_t len = 1;
+
+	/* tcpi_state is the first byte of struct tcp_info; reading it, unlike
+	 * SO_ERROR, leaves the socket's pending error for the target. */
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &st, &len) < 0)
+		return -errno;
+	return st;
+}
+
+/* Answer the notification, remembering when it could not be delivered (a
+ * signal interrupted the target, which will ask again). */
+static void answer_sock(struct notify_ctx *n, struct notify_sock *s,
+			uint64_t id, int err)
+{
+	if (answer(n, s->lis, id, err, 0) == -ENOENT) {
+		s->undelivered = 1;
+		s->uerr = err;
+	}
+}
+
+/* A connect on our reference is over: err is 0 or -errno; id the
+ * notification still to answer, or 0 when the target already has its
+ * answer (EINPROGRESS). Connected: the reference goes. Failed: the socket
+ * is unconnected again and stays ours, as the kernel would let the target
+ * connect it anew. */
+static void connect_over(struct notify_ctx *n, int si, uint64_t id, int err)
+{
+	struct notify_sock *s = &n->socks[si];
+
+	s->undelivered = 0;
+	if (id)
+		answer_sock(n, s, id, err);
+	s->id = 0;
+	s->deadline = 0;
+	if (err == 0 || err == -EISCONN) {
+		done_add(n, s, s->undelivered);
+		sock_free(n, si);
+		return;
+	}
+	sock_unwatch(n, s);
+	s->state = NS_FRESH;
+}
+
+static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
+{
+	struct notify_sock *s = &n->socks[si];
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(s->family, &s->ip, s->port, &ss);
+	struct timeval tv = { 0, 0 };
+	socklen_t tl = sizeof(tv);
+	int r;
+
+	r = connect_nb(s->fd, fl, &ss, len);
+	if (r != -EINPROGRESS) {
+		connect_over(n, si, id, r);
+		return;
+	}
+	s->state = NS_CONNECTING;
+	s->undelivered = 0;
+	if (s->nonblock) {
+		/* The target polls its socket (the same one) for the result;
+		 * we watch it only to drop our reference once it is over. */
+		answer_sock(n, s, id, -EINPROGRESS);
+		set_deadline(n, s, now_ms() + CONNECT_MS);
+	} else {
+		/* A blocking connect is answered when it is over; SO_SNDTIMEO
+		 * bounds it as it would the kernel's own (EINPROGRESS). */
+		s->id = id;
+		s->timeo = 0;
+		if (getsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
+		    (tv.tv_sec || tv.tv_usec) && tv.tv_sec < CONNECT_MS / 1000) {
+			s->timeo = 1;
+			set_deadline(n, s, now_ms() + tv.tv_sec * 1000 +
+				     tv.tv_usec / 1000);
+		} else {
+			set_deadline(n, s, now_ms() + CONNECT_MS);
+		}
+	}
+	if (sock_watch(n, si) < 0)
+		connect_over(n, si, s->id, -ENOMEM);
+}
+
+static void sock_event(struct notify_ctx *n, int si)
+{
+	struct notify_sock *s = &n->socks[si];
+	int st, e = 0;
+	socklen_t el = sizeof(e);
+
+	if (s->state != NS_CONNECTING || !s->watched)
+		return;
+	st = tcp_state(s->fd);
+	if (st == TCPS_SYN_SENT || st == TCPS_SYN_RECV)
+		return;
+	if (s->id) {
+		/* Blocking: the outcome is the answer; taking the error is
+		 * what the kernel's blocking connect does too. */
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+			e = errno;
+		connect_over(n, si, s->id, -e);
+	} else {
+		connect_over(n, si, 0, st == TCPS_CLOSE ? -ECONNREFUSED : 0);
+	}
+}
+
+/* ---- direct destinations: the relay ------------------------------------ */
+
+static void relay_free(struct notify_ctx *n, int ri)
+{
+	struct notify_relay *rl = &n->relays[ri];
+
+	if (!rl->used)
+		return;
+	ep_del(n, rl->a);
+	ep_del(n, rl->o);
+	close_fd(&rl->a);
+	close_fd(&rl->o);
+	for (int d = 0; d < 2; d++) {
+		close_fd(&rl->pipe[d][0]);
+		close_fd(&rl->pipe[d][1]);
+	}
+	if (rl->sock >= 0 && n->socks[rl->sock].relay == ri)
+		n->socks[rl->sock].relay = -1;
+	rl->used = 0;
+	n->nrelays--;
+}
+
+/* Pipes first: whatever fails, fails before any connection exists. */
+static int relay_alloc(struct notify_ctx *n)
+{
+	for (int i = 0; i < NOTIFY_MAX_RELAYS; i++) {
+		struct notify_relay *rl = &n->relays[i];
+
+		if (rl->used)
+			continue;
+		memset(rl, 0, sizeof(*rl));
+		rl->a = rl->o = rl->sock = -1;
+		rl->pipe[0][0] = rl->pipe[0][1] = -1;
+		rl->pipe[1][0] = rl->pipe[1][1] = -1;
+		rl->used = 1;
+		n->nrelays++;
+		for (int d = 0; d < 2; d++) {
+			int sz;
+
+			if (pipe2(rl->pipe[d], O_NONBLOCK | O_CLOEXEC) < 0) {
+				int r = -errno;
+
+				relay_free(n, i);
+				return r;
+			}
+			sz = fcntl(rl->pipe[d][0], F_GETPIPE_SZ);
+			rl->cap[d] = sz > 0 ? (uint32_t)sz : 4096;
+		}
+		return i;
+	}
+	return -ENOBUFS;
+}
+
+/* Splice both ways until neither moves. The sockets are edge-triggered:
+ * each stops only on EAGAIN from a socket (its next edge wakes us) or on a
+ * full pipe (which only the other socket's writability drains). */
+static void relay_pump(struct notify_ctx *n, int ri)
+{
+	struct notify_relay *rl = &n->relays[ri];
+	int fds[2] = { rl->a, rl->o };
+	int moved;
+
+	do {
+		moved = 0;
+		for (int d = 0; d < 2; d++) {
+			int src = fds[d], dst = fds[!d];
+			ssize_t k;
+
+			if (!rl->eof[d] && rl->fill[d] < rl->cap[d]) {
+				k = splice(src, NULL, rl->pipe[d][1], NULL,
+					   rl->cap[d] - rl->fill[d],
+					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+				if (k > 0)
+					rl->fill[d] += (uint32_t)k;
+				else if (k == 0)
+					rl->eof[d] = 1;
+				else if (errno != EAGAIN && errno != EINTR)
+					goto over;
+				moved |= k >= 0;
+			}
+			if (rl->fill[d]) {
+				k = splice(rl->pipe[d][0], NULL, dst, NULL,
+					   rl->fill[d],
+					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+				if (k > 0) {
+					rl->fill[d] -= (uint32_t)k;
+					moved = 1;
+				} else if (k < 0 && errno != EAGAIN &&
+					   errno != EINTR) {
+					goto over;
+				}
+			}
+			if (rl->eof[d] && !rl->fill[d] && !rl->shut[d]) {
+				(void)shutdown(dst, SHUT_WR);
+				rl->shut[d] = 1;
+			}
+		}
+	} while (moved);
+	if (!(rl->shut[0] && rl->shut[1]))
+		return;
+over:
+	relay_free(n, ri);
+}
+
+/* Our loopback listener for the target's end of direct connections
+ * (k: 0 IPv4, 1 IPv6), and its address. */
+static int relay_listener(struct notify_ctx *n, int k,
+			  struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sb_ip lo;
+	int fd = n->relay_lfd[k], one = 1;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.family = k ? 6 : 4;
+	if (k) {
+		lo.a[15] = 1;
+	} else {
+		lo.a[0] = 127;
+		lo.a[3] = 1;
+	}
+	if (fd < 0) {
+		*len = sockaddr_make(&lo, 0, ss);
+		fd = socket(k ? AF_INET6 : AF_INET,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if ((k && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+				     sizeof(one)) < 0) ||
+		    bind(fd, (struct sockaddr *)ss, *len) < 0 ||
+		    listen(fd, 128) < 0 ||
+		    ep_add(n, fd, EPOLLIN, TAG(EV_RELAY_L, k)) < 0) {
+			int r = -errno;
+
+			(void)close(fd);
+			return r;
+		}
+		n->relay_lfd[k] = fd;
+	}
+	*len = sizeof(*ss);
+	if (getsockname(fd, (struct sockaddr *)ss, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A port bound on loopback that never listens: a connect to it is refused
+ * at once. It carries a failed direct connect back to a target that was
+ * answered EINPROGRESS already, as ECONNREFUSED on its own socket. */
+static int refuser(struct notify_ctx *n, int k, struct sockaddr_storage *ss,
+		   socklen_t *len)
+{
+	struct sb_ip lo;
+	int fd = n->refuse_fd[k];
+
+	memset(&lo, 0, sizeof(lo));
+	lo.family = k ? 6 : 4;
+	if (k) {
+		lo.a[15] = 1;
+	} else {
+		lo.a[0] = 127;
+		lo.a[3] = 1;
+	}
+	if (fd < 0) {
+		*len = sockaddr_make(&lo, 0, ss);
+		fd = socket(k ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+			    0);
+		if (fd < 0)
+			return -errno;
+		if (bind(fd, (struct sockaddr *)ss, *len) < 0) {
+			int r = -errno;
+
+			(void)close(fd);
+			return r;
+		}
+		n->refuse_fd[k] = fd;
+	}
+	*len = sizeof(*ss);
+	if (getsockname(fd, (struct sockaddr *)ss, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The direct connect failed (err) or was given up. */
+static void relay_fail(struct notify_ctx *n, int ri, int err)
+{
+	int si = n->relays[ri].sock;
+	struct notify_sock *s = &n->socks[si];
+	struct sockaddr_storage ss;
+	struct sockaddr un;
+	socklen_t len;
+
+	relay_free(n, ri);
+	s->relay = -1;
+	if (s->state == NS_RELAY_IN) {
+		/* Already connected to our listener: take that back. */
+		memset(&un, 0, sizeof(un));
+		un.sa_family = AF_UNSPEC;
+		(void)connect(s->fd, &un, sizeof(un));
+	}
+	if (s->id) {
+		connect_over(n, si, s->id, err);
+		return;
+	}
+	if (refuser(n, s->family == AF_INET6, &ss, &len) == 0)
+		(void)connect_nb(s->fd, O_NONBLOCK, &ss, len);
+	connect_over(n, si, 0, err);
+}
+
+/* The outward connection is up: connect the target's socket (our
+ * reference) to our loopback listener; relay_accept pairs them. */
+static void relay_out_done(struct notify_ctx *n, int ri)
+{
+	struct notify_relay *rl = &n->relays[ri];
+	struct notify_sock *s = &n->socks[rl->sock];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int k = s->family == AF_INET6, fl, r;
+
+	r = relay_listener(n, k, &ss, &len);
+	fl = fcntl(s->fd, F_GETFL);
+	if (r == 0 && fl < 0)
+		r = -errno;
+	if (r == 0) {
+		r = connect_nb(s->fd, fl, &ss, len);
+		if (r == -EINPROGRESS)
+			r = 0;
+	}
+	len = sizeof(ss);
+	if (r == 0 && getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0)
+		r = -errno;
+	if (r < 0) {
+		relay_fail(n, ri, r);
+		return;
+	}
+	s->local_port = ss.ss_family == AF_INET6 ?
+			ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+			ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	s->state = NS_RELAY_IN;
+	set_deadline(n, s, now_ms() + ACCEPT_MS);
+}
+
+static void relay_start(struct notify_ctx *n, int si, int a)
+{
+	struct notify_sock *s = &n->socks[si];
+	int ri = s->relay;
+	struct notify_relay *rl = &n->relays[ri];
+	const uint32_t et = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+	rl->a = a;
+	ep_del(n, rl->o);
+	if (ep_add(n, a, et, TAG(EV_RELAY_A, ri)) < 0 ||
+	    ep_add(n, rl->o, et, TAG(EV_RELAY_O, ri)) < 0) {
+		relay_fail(n, ri, -ENOMEM);
+		return;
+	}
+	rl->sock = -1;
+	s->relay = -1;
+	connect_over(n, si, s->id, 0);
+	relay_pump(n, ri);
+}
+
+/* Connections to our loopback listener: each must be the target's socket
+ * we just connected there (its local port); anyone else on the machine
+ * who finds the port is turned away. */
+static void relay_accept(struct notify_ctx *n, int k)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		uint16_t port;
+		int a, si;
+
+		a = accept4(n->relay_lfd[k], (struct sockaddr *)&peer, &len,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (a < 0)
+			return;
+		port = peer.ss_family == AF_INET6 ?
+		       ntohs(((struct sockaddr_in6 *)&peer)->sin6_port) :
+		       ntohs(((struct sockaddr_in *)&peer)->sin_port);
+		for (si = 0; si < NOTIFY_MAX_SOCKS; si++) {
+			struct notify_sock *s = &n->socks[si];
+
+			if (s->state == NS_RELAY_IN && s->local_port == port &&
+			    (s->family == AF_INET6) == k && s->relay >= 0)
+				break;
+		}
+		if (si == NOTIFY_MAX_SOCKS) {
+			(void)close(a);
+			continue;
+		}
+		relay_start(n, si, a);
+	}
+}
+
+static void relay_o_event(struct notify_ctx *n, int ri)
+{
+	struct notify_relay *rl = &n->relays[ri];
+	int st, e = 0;
+	socklen_t el = sizeof(e);
+
+	if (!rl->used)
+		return;
+	if (rl->a >= 0) {
+		relay_pump(n, ri);
+		return;
+	}
+	if (rl->sock < 0 || n->socks[rl->sock].state != NS_RELAY_OUT)
+		return;
+	st = tcp_state(rl->o);
+	if (st == TCPS_SYN_SENT || st == TCPS_SYN_RECV)
+		return;
+	if (getsockopt(rl->o, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
+		e = errno;
+	if (e || st == TCPS_CLOSE)
+		relay_fail(n, ri, -(e ? e : ECONNREFUSED));
+	else
+		relay_out_done(n, ri);
+}
+
+/* A direct destination: the target's socket can only reach loopback, so
+ * sb connects outward itself and relays. */
+static void start_direct(struct notify_ctx *n, int si, uint64_t id)
+{
+	struct notify_sock *s = &n->socks[si];
+	struct notify_relay *rl;
+	struct sockaddr_storage ss;
+	socklen_t len = sockaddr_make(&s->ip, s->port, &ss);
+	int ri, r;
+
+	ri = relay_alloc(n);
+	if (ri < 0) {
+		log_plain(n, "error", "no room for a direct connection", ri);
+		connect_over(n, si, id, ri);
+		return;
+	}
+	rl = &n->relays[ri];
+	rl->o = socket(s->ip.family == 4 ? AF_INET : AF_INET6,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	r = rl->o < 0 ? -errno : 0;
+	if (r == 0 && connect(rl->o, (struct sockaddr *)&ss, len) < 0)
+		r = -errno;
+	if (r == 0 || r == -EINPROGRESS)
+		r = ep_add(n, rl->o, EPOLLOUT, TAG(EV_RELAY_O, ri)) < 0 ?
+		    -ENOMEM : r;
+	if (r < 0 && r != -EINPROGRESS) {
+		relay_free(n, ri);
+		connect_over(n, si, id, r);
+		return;
+	}
+	rl->sock = si;
+	s->relay = (int16_t)ri;
+	s->state = NS_RELAY_OUT;
+	s->undelivered = 0;
+	set_deadline(n, s, now_ms() + CONNECT_MS);
+	if (s->nonblock) {
+		answer_sock(n, s, id, -EINPROGRESS);
+		s->id = 0;
+	} else {
+		s->id = id;
+	}
+	if (r == 0)
+		relay_out_done(n, ri);
+}
+
+/* ---- deadlines ------------------------------------------------------------ */
+
+static void sock_deadline(struct notify_ctx *n, int si, int64_t now)
+{
+	struct notify_sock *s = &n->socks[si];
+	struct sockaddr un;
+
+	if (s->state == NS_RELAY_OUT || s->state == NS_RELAY_IN) {
+		if (s->relay >= 0)
+			relay_fail(n, s->relay, -ETIMEDOUT);
+		return;
+	}
+	if (s->id && s->timeo) {
+		/* SO_SNDTIMEO ran out: EINPROGRESS, and the connect goes on,
+		 * as with the kernel's own blocking connect. */
+		answer_sock(n, s, s->id, -EINPROGRESS);
+		s->id = 0;
+		s->timeo = 0;
+		set_deadline(n, s, now + CONNECT_MS);
+		return;
+	}
+	memset(&un, 0, sizeof(un));
+	un.sa_family = AF_UNSPEC;
+	(void)connect(s->fd, &un, sizeof(un));     /* give it up */
+	connect_over(n, si, s->id, -ETIMEDOUT);
+}
+
+static int is_listening(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
+}
+
+static void sweep(struct notify_ctx *n, int64_t now)
+{
+	int pressure = n->nsocks > NOTIFY_MAX_SOCKS * 3 / 4;
+
+	n->next_deadline = 0;
+	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
+		struct notify_sock *s = &n->socks[i];
+
+		if (s->state == NS_FREE)
+			continue;
+		if (s->state == NS_FRESH) {
+			/* A listening socket never connects: our reference
+			 * would only keep it open after the target's close. */
+			if ((now - s->born > 1000 && is_listening(s->fd)) ||
+			    (pressure && now - s->born > REF_TTL_MS))
+				sock_free(n, i);
+			continue;
+		}
+		if (s->deadline && now >= s->deadline)
+			sock_deadline(n, i, now);
+		else if (s->deadline)
+			set_deadline(n, s, s->deadline);
+	}
+	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
+		if (n->ctl[i].fd >= 0 && now >= n->ctl[i].deadline)
+			close_fd(&n->ctl[i].fd);
+}
+
+/* ---- connect() ----------------------------------------------------------- */
+
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+};
+
+struct creq {                       /* one connect() being decided */
+	const struct seccomp_notif *req;
+	int li;
+	int len;
+	union addr a;
+	struct sb_ip ip;
+	uint16_t port;
+	int parsed;                 /* ip and port hold the address */
+};
+
+/* Not one of ours: a socket connected earlier (reference dropped), an
+ * AF_UNIX socket, or something we never handed out. */
+static void connect_foreign(struct notify_ctx *n, struct creq *c,
+			    uint64_t ino, int is_unix)
+{
+	struct notify_done *d = done_find(n, c->li, ino);
+	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
+
+	if (d && c->parsed) {
+		if (d->undelivered && d->port == c->port &&
+		    ip_equal(&d->ip, &c->ip)) {
+			/* Re-sent after a signal: the answer it never got. */
+			d->undelivered = 0;
+			(void)answer(n, c->li, c->req->id, d->err, 0);
+			return;
+		}
+		/* What the kernel says to a connect() on a connected TCP
+		 * socket: 0 once more after a non-blocking one, then
+		 * EISCONN. Nothing is connected anew. */
+		(void)answer(n, c->li, c->req->id,
+			     d->nonblock && !d->repeats++ ? 0 : -EISCONN, 0);
+		return;
+	}
+	if (is_unix) {
+		/* AF_UNIX is never connected on the target's behalf: our
+		 * connect would run outside its Landlock domain and void its
+		 * scopes. CONTINUE lets the kernel connect in the target's
+		 * own context, re-reading the fd and the address. The worst
+		 * a racing thread can do is dup2() an Internet socket onto
+		 * the fd after this check: the kernel then connects that
+		 * socket inside the target's Landlock domain, whose port rule
+		 * admits the proxy's port alone, and every Internet socket
+		 * the sandbox holds was handed out here, bound to "lo" - at
+		 * most a loopback listener on the proxy's port is reached,
+		 * nothing off the machine (tests/notifyd.test, "dup2 race").
+		 * Without Landlock TCP rules (kernel < 6.7, best-effort) any
+		 * loopback port is in that worst case. */
+		(void)answer(n, c->li, c->req->id, 0,
+			     SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+		return;
+	}
+	w.reason = "not a socket handed out by the supervisor";
+	if (c->parsed) {
+		w.ip = &c->ip;
+		w.port = c->port;
+	}
+	deny(n, c->li, c->req, &w, -EACCES);
+}
+
+/* A connect() on a socket we handed out and still hold. */
+static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
+{
+	struct notify_sock *s = &n->socks[si];
+	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
+	int fam = c->a.sa.sa_family, same, v, fl;
+
+	if (c->len < (int)sizeof(sa_family_t)) {
+		(void)answer(n, c->li, c->req->id, -EINVAL, 0);
+		return;
+	}
+	if (fam != s->family) {
+		/* AF_UNSPEC would disconnect (and then reconnect unchecked
+		 * were we to do it blindly); another family is an error. */
+		w.reason = fam == AF_UNSPEC ? "AF_UNSPEC on an Internet socket" :
+			   "address family does not match the socket";
+		deny(n, c->li, c->req, &w,
+		     fam == AF_UNSPEC ? -EACCES : -EAFNOSUPPORT);
+		return;
+	}
+	if (!c->parsed) {
+		w.reason = "malformed address";
+		deny(n, c->li, c->req, &w, -EINVAL);
+		return;
+	}
+	w.ip = &c->ip;
+	w.port = c->port;
+	same = s->port == c->port && ip_equal(&s->ip, &c->ip);
+	if (s->state != NS_FRESH) {
+		/* A connect is in flight on this socket. The same call sent
+		 * again after a signal (no WAIT_KILLABLE_RECV: the first
+		 * notification died with EINTR) gets the eventual answer;
+		 * anything else what the kernel says then: EALREADY. */
+		if (same && s->id && !id_valid(n, c->li, s->id)) {
+			s->id = c->req->id;
+			s->tid = (pid_t)c->req->pid;
+			return;
+		}
+		if (same && !s->id && s->undelivered) {
+			s->undelivered = 0;
+			(void)answer(n, c->li, c->req->id, s->uerr, 0);
+			return;
+		}
+		(void)answer(n, c->li, c->req->id, -EALREADY, 0);
+		return;
+	}
+	if (s->undelivered) {
+		s->undelivered = 0;
+		if (same) {
+			(void)answer(n, c->li, c->req->id, s->uerr, 0);
+			return;
+		}
+	}
+	v = notify_decide(n->p, n->pins, &c->ip, c->port, &w.reason, &w.host);
+	if (v == NOTIFY_DIRECT && s->type != SOCK_STREAM) {
+		v = NOTIFY_DENY;
+		w.reason = "direct destinations are relayed for TCP only";
+	}
+	if (v == NOTIFY_DENY) {
+		deny(n, c->li, c->req, &w, -EACCES);
+		return;
+	}
+	fl = fcntl(s->fd, F_GETFL);
+	if (fl < 0) {
+		(void)answer(n, c->li, c->req->id, -errno, 0);
+		return;
+	}
+	s->nonblock = !!(fl & O_NONBLOCK);
+	s->ip = c->ip;
+	s->port = c->port;
+	s->tid = (pid_t)c->req->pid;
+	w.event = "allow";
+	log_target(n, s->tid, &w);
+	if (v == NOTIFY_PROXY)
+		start_proxy(n, si, c->req->id, fl);
+	else
+		start_direct(n, si, c->req->id);
+}
+
+static void handle_connect(struct notify_ctx *n, int li,
+			   const struct seccomp_notif *req)
+{
+	struct creq c;
+	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
+	pid_t tid = (pid_t)req->pid;
+	int fd = (int)req->data.args[0];
+	uint64_t ino = 0;
+	ssize_t got = 0;
+	int raised, r, si = -1, is_unix = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.req = req;
+	c.li = li;
+	c.len = (int)(uint32_t)req->data.args[2];
+	/* As move_addr_to_kernel() would: nothing longer than a
+	 * sockaddr_storage is read. */
+	if (c.len < 0 || (size_t)c.len > sizeof(c.a.ss)) {
+		(void)answer(n, li, req->id, -EINVAL, 0);
+		return;
+	}
+	raised = access_begin(n, tid);
+	/* The one read of the address. Everything below decides on this
+	 * copy, and our connect uses it: no thread of the target can change
+	 * the address after the check. The read can stall only on memory
+	 * that faults slowly: userfaultfd is refused by the deny filter, and
+	 * a FUSE-backed mapping stalls it only while a FUSE server outside
+	 * the sandbox (which cannot mount) holds the request. */
+	if (c.len > 0)
+		got = sys_process_vm_readv(tid, &c.a,
+					   (const void *)(uintptr_t)
+					   req->data.args[1], (size_t)c.len);
+	if (!id_valid(n, li, req->id))
+		goto out;
+	if (got != c.len) {
+		access_end(raised);
+		raised = 0;
+		w.reason = "unable to read the address from the target";
+		deny(n, li, req, &w, got >= 0 || got == -EFAULT ? -EFAULT :
+				     -EACCES);
+		goto out;
+	}
+	c.parsed = sockaddr_parse(&c.a, (size_t)c.len, &c.ip, &c.port) == 0;
+	r = target_fd_ino(tid, fd, &ino);
+	if (r == 0) {
+		si = sock_find(n, li, ino);
+		if (si < 0)
+			is_unix = target_fd_is_unix(tid, fd);
+	}
+	access_end(raised);
+	raised = 0;
+	if (!id_valid(n, li, req->id))
+		goto out;
+	if (r < 0) {
+		if (r == -EACCES) {
+			w.reason = "unable to see the target's descriptor";
+			deny(n, li, req, &w, r);
+		} else {
+			(void)answer(n, li, req->id, r, 0);
+		}
+		goto out;
+	}
+	if (si < 0)
+		connect_foreign(n, &c, ino, is_unix);
+	else
+		connect_ours(n, &c, si);
+out:
+	access_end(raised);
+}
+
+/* ---- socket() ------------------------------------------------------------ */
+
+static void handle_socket(struct notify_ctx *n, int li,
+			  const struct seccomp_notif *req)
+{
+	struct why w = { "deny", "socket", NULL, NULL, NULL, -1 };
+	int domain = (int)req->data.args[0];
+	int type = (int)req->data.args[1];
+	int proto = (int)req->data.args[2];
+	int base = type & 0xf, extra = type & ~0xf;
+	struct sb_notif_addfd add;
+	struct notify_sock *s;
+	struct stat st;
+	int fd, si, r;
+
+	if (domain != AF_INET && domain != AF_INET6)
+		w.reason = "not an Internet socket";
+	else if (extra & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		w.reason = "unknown socket type flags";
+	else if (base == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP))
+		w.reason = NULL;
+	else if (base == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP) &&
+		 n->p->dns)
+		w.reason = NULL;
+	else
+		w.reason = "only TCP sockets are handed out";
+	if (w.reason) {
+		deny(n, li, req, &w, -EACCES);
+		return;
+	}
+	fd = socket(domain, base | SOCK_CLOEXEC | (extra & SOCK_NONBLOCK),
+		    proto);
+	if (fd < 0) {
+		(void)answer(n, li, req->id, -errno, 0);
+		return;
+	}
+	/* Confined to the loopback device. No capability is needed on a
+	 * socket not yet bound to a device (Linux >= 5.7); changing or
+	 * clearing it needs CAP_NET_RAW, which the sandbox lacks: whatever
+	 * the kernel ever connects this socket to is on this machine. */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0 ||
+	    fstat(fd, &st) < 0) {
+		r = -errno;
+		(void)close(fd);
+		w.event = "error";
+		w.reason = "unable to bind the socket to lo";
+		deny(n, li, req, &w, r);
+		return;
+	}
+	si = sock_alloc(n, li);
+	if (si < 0) {
+		(void)close(fd);
+		w.event = "error";
+		w.reason = "socket table full";
+		deny(n, li, req, &w, si);
+		return;
+	}
+	s = &n->socks[si];
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->lis = (int16_t)li;
+	s->relay = -1;
+	s->state = NS_FRESH;
+	s->family = (uint8_t)domain;
+	s->type = (uint8_t)base;
+	s->ino = (uint64_t)st.st_ino;
+	s->born = now_ms();
+	s->tid = (pid_t)req->pid;
+	n->lis[li].nsocks++;
+	n->nsocks++;
+	/* ADDFD with SEND installs it and completes the socket() call with
+	 * its number, atomically; on failure the call is still ours. */
+	memset(&add, 0, sizeof(add));
+	add.id = req->id;
+	add.flags = SECCOMP_ADDFD_FLAG_SEND;
+	add.srcfd = (uint32_t)fd;
+	add.newfd_flags = (type & SOCK_CLOEXEC) ? O_CLOEXEC : 0;
+	r = sys_notif_ioctl(n->lis[li].fd, SB_NOTIF_ADDFD, &add);
+	if (r < 0) {
+		sock_free(n, si);
+		if (r != -ENOENT)
+			(void)answer(n, li, req->id, r, 0);
+	}
+}
+
+/* ---- listeners ----------------------------------------------------------- */
+
+static void listener_drop(struct notify_ctx *n, int li)
+{
+	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
+		struct notify_sock *s = &n->socks[i];
+
+		if (s->state == NS_FREE || s->lis != li)
+			continue;
+		if (s->relay >= 0)
+			relay_free(n, s->relay);
+		sock_free(n, i);
+	}
+	for (int i = 0; i < NOTIFY_MAX_DONE; i++)
+		if (n->done[i].lis == li)
+			n->done[i].lis = -1;
+	ep_del(n, n->lis[li].fd);
+	close_fd(&n->lis[li].fd);
+	n->lis[li].nsocks = 0;
+	n->nlisteners--;
+	if (n->nlisteners == 0)
+		n->drain_until = now_ms() + NOTIFY_DRAIN_MS;
+}
+
+static void handle_notification(struct notify_ctx *n, int li)
+{
+	union {
+		struct seccomp_notif req;
+		char mem[NOTIF_BUF];
+	} u;
+	struct why w = { "error", NULL, "unexpected notification", NULL, NULL,
+			 -1 };
+	int r;
+
+	/* RECV wants a zeroed buffer. It never blocks here: epoll said a
+	 * notification was waiting, and its semaphore counts those that
+	 * vanished since (RECV then says ENOENT). */
+	memset(&u, 0, sizeof(u));
+	r = sys_notif_ioctl(n->lis[li].fd, SB_NOTIF_RECV, &u);
+	if (r < 0) {
+		if (r != -ENOENT && r != -EINTR)
+			listener_drop(n, li);
+		return;
+	}
+	if (u.req.data.arch != AUDIT_ARCH_X86_64) {
+		deny(n, li, &u.req, &w, -EACCES);
+		return;
+	}
+	switch (u.req.data.nr) {
+	case SYS_socket:
+		handle_socket(n, li, &u.req);
+		break;
+	case SYS_connect:
+		handle_connect(n, li, &u.req);
+		break;
+	default:
+		/* Never CONTINUE what we do not know. */
+		deny(n, li, &u.req, &w, -EACCES);
+		break;
+	}
+}
+
+int notify_add_listener(struct notify_ctx *n, int listener_fd)
+{
+	char path[48], link[64];
+	struct buf b = BUF_ON(path);
+	ssize_t len;
+	int li, fd, r;
+
+	buf_puts(&b, "/proc/self/fd/");
+	buf_puti(&b, listener_fd);
+	len = readlink(buf_str(&b), link, sizeof(link));
+	if (len != 26 || memcmp(link, "anon_inode:seccomp notify", 25))
+		return -EINVAL;
+	for (li = 0; li < NOTIFY_MAX_LISTENERS; li++)
+		if (n->lis[li].fd < 0)
+			break;
+	if (li == NOTIFY_MAX_LISTENERS)
+		return -ENOSPC;
+	fd = fcntl(listener_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	/* Sync wake-up (6.6): the target runs on our CPU when we answer, so
+	 * a notification costs one context switch each way. */
+	r = sys_notif_ioctl(fd, SB_NOTIF_SET_FLAGS,
+			    (void *)(uintptr_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	if (r < 0 && !n->degraded_sync) {
+		log_plain(n, "degrade", "seccomp sync wake-up flag "
+			  "unavailable: each decision costs more", r);
+		n->degraded_sync = 1;
+	}
+	r = ep_add(n, fd, EPOLLIN, TAG(EV_LISTENER, li));
+	if (r < 0) {
+		(void)close(fd);
+		return r;
+	}
+	n->lis[li].fd = fd;
+	n->lis[li].nsocks = 0;
+	n->nlisteners++;
+	n->had_listener = 1;
+	return li;
+}
+
+/* ---- the control socket (standalone) ------------------------------------- */
+
+static void ctl_accept(struct notify_ctx *n)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		struct ucred cr;
+		socklen_t len = sizeof(cr);
+		int fd, k, oldest = 0;
+		char no = EPERM;
+
+		fd = accept4(n->ctl_fd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+		    (cr.uid != geteuid() && cr.uid != 0)) {
+			log_plain(n, "deny", "control socket peer is neither "
+				  "our uid nor root", 0);
+			(void)write(fd, &no, 1);
+			(void)close(fd);
+			continue;
+		}
+		for (k = 0; k < NOTIFY_MAX_CTL; k++) {
+			if (n->ctl[k].fd < 0)
+				break;
+			if (n->ctl[k].deadline < n->ctl[oldest].deadline)
+				oldest = k;
+		}
+		if (k == NOTIFY_MAX_CTL) {
+			k = oldest;
+			close_fd(&n->ctl[k].fd);
+		}
+		if (ep_add(n, fd, EPOLLIN, TAG(EV_CTLCONN, k)) < 0) {
+			(void)close(fd);
+			continue;
+		}
+		n->ctl[k].fd = fd;
+		n->ctl[k].deadline = now_ms() + CTL_MS;
+	}
+}
+
+static void ctl_read(struct notify_ctx *n, int k)
+{
+	union {
+		struct cmsghdr h;
+		char mem[CMSG_SPACE(sizeof(int) * 4)];
+	} cm;
+	struct msghdr m;
+	struct iovec io;
+	struct cmsghdr *h;
+	char byte = 0, reply;
+	int got = -1, nfd = 0, r;
+	ssize_t len;
+
+	if (n->ctl[k].fd < 0)
+		return;
+	memset(&m, 0, sizeof(m));
+	memset(&cm, 0, sizeof(cm));
+	io.iov_base = &byte;
+	io.iov_len = 1;
+	m.msg_iov = &io;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.mem;
+	m.msg_controllen = sizeof(cm.mem);
+	len = recvmsg(n->ctl[k].fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (len < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	for (h = CMSG_FIRSTHDR(&m); len > 0 && h; h = CMSG_NXTHDR(&m, h)) {
+		int fds[4];
+		size_t cnt;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		cnt = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (cnt > 4)
+			cnt = 4;
+		memcpy(fds, CMSG_DATA(h), cnt * sizeof(int));
+		for (size_t i = 0; i < cnt; i++) {
+			if (got < 0 && !nfd)
+				got = fds[i];
+			else
+				(void)close(fds[i]);
+			nfd++;
+		}
+	}
+	r = -EINVAL;
+	if (len == 1 && byte == 'L' && nfd == 1 && got >= 0)
+		r = notify_add_listener(n, got);
+	if (got >= 0)
+		(void)close(got);
+	if (r < 0)
+		log_plain(n, "error", "control client sent no usable listener",
+			  r);
+	reply = (char)(r < 0 ? -r : 0);
+	if (len > 0)
+		(void)write(n->ctl[k].fd, &reply, 1);
+	ep_del(n, n->ctl[k].fd);
+	close_fd(&n->ctl[k].fd);
+}
+
+int notify_ctl_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* unix_bind() gives the node this inode's mode less the umask. */
+	if (fchmod(fd, 0600) < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno != EADDRINUSE || lstat(path, &st) < 0 ||
+		    !S_ISSOCK(st.st_mode))
+			goto fail;
+		/* A socket left by a supervisor that died: take it over;
+		 * one that answers is someone else's. */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe < 0)
+			goto fail;
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+		    errno != ECONNREFUSED) {
+			(void)close(probe);
+			errno = EADDRINUSE;
+			goto fail;
+		}
+		(void)close(probe);
+		if (unlink(path) < 0 ||
+		    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+			goto fail;
+	}
+	if (listen(fd, 16) < 0)
+		goto fail;
+	return fd;
+fail:
+	probe = -errno;
+	(void)close(fd);
+	return probe;
+}
+
+int notify_send_listener(const char *path, int listener_fd)
+{
+	union {
+		struct cmsghdr h;
+		char mem[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct sockaddr_un sun;
+	struct timeval tv = { 5, 0 };
+	struct msghdr m;
+	struct iovec io;
+	char byte = 'L';
+	int fd, r = 0;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sun.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&m, 0, sizeof(m));
+	memset(&cm, 0, sizeof(cm));
+	io.iov_base = &byte;
+	io.iov_len = 1;
+	m.msg_iov = &io;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.mem;
+	m.msg_controllen = sizeof(cm.mem);
+	CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &listener_fd, sizeof(int));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    sendmsg(fd, &m, MSG_NOSIGNAL) != 1)
+		r = -errno;
+	if (r == 0) {
+		ssize_t k = read(fd, &byte, 1);
+
+		r = k == 1 ? -(int)(unsigned char)byte :
+		    k == 0 ? -ECONNRESET : -errno;
+	}
+	(void)close(fd);
+	return r;
+}
+
+/* ---- setup and the loop -------------------------------------------------- */
+
+int notify_init(struct notify_ctx *n, const struct policy *p,
+		const struct pin_table *pins, int log_fd)
+{
+	struct seccomp_notif_sizes sz;
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct d[2];
+	struct rlimit rl;
+	int r;
+
+	memset(n, 0, sizeof(*n));
+	n->p = p;
+	n->pins = pins;
+	n->log_fd = log_fd;
+	n->epfd = n->sigfd = n->ctl_fd = -1;
+	n->relay_lfd[0] = n->relay_lfd[1] = -1;
+	n->refuse_fd[0] = n->refuse_fd[1] = -1;
+	for (int i = 0; i < NOTIFY_MAX_LISTENERS; i++)
+		n->lis[i].fd = -1;
+	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
+		n->socks[i].fd = -1;
+	for (int i = 0; i < NOTIFY_MAX_DONE; i++)
+		n->done[i].lis = -1;
+	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
+		n->ctl[i].fd = -1;
+	/* The kernel writes its own struct seccomp_notif size on RECV. */
+	r = sys_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sz);
+	if (r < 0)
+		return r;
+	if (sz.seccomp_notif > NOTIF_BUF || sz.seccomp_notif_resp > RESP_BUF)
+		return -EOVERFLOW;
+	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (n->epfd < 0)
+		return -errno;
+	/* The sandbox runs as our uid: it must not ptrace us, read our
+	 * memory or take our listeners (pidfd_getfd). */
+	r = sys_prctl(PR_SET_DUMPABLE, 0, 0, 0);
+	if (r < 0)
+		return r;
+	memset(&h, 0, sizeof(h));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	if (sys_capget(&h, d) == 0 &&
+	    (d[0].effective & (1U << CAP_SYS_PTRACE))) {
+		r = cap_ptrace(0);
+		if (r < 0)
+			return r;
+		n->ptrace_cap = 1;
+	}
+	/* Each handed-out socket costs us a descriptor until it connects. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 &&
+	    rl.rlim_max > rl.rlim_cur) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return 0;
+}
+
+void notify_close(struct notify_ctx *n)
+{
+	for (int i = 0; i < NOTIFY_MAX_RELAYS; i++)
+		relay_free(n, i);
+	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
+		sock_free(n, i);
+	for (int i = 0; i < NOTIFY_MAX_LISTENERS; i++)
+		if (n->lis[i].fd >= 0)
+			listener_drop(n, i);
+	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
+		close_fd(&n->ctl[i].fd);
+	for (int k = 0; k < 2; k++) {
+		close_fd(&n->relay_lfd[k]);
+		close_fd(&n->refuse_fd[k]);
+	}
+	close_fd(&n->sigfd);
+	close_fd(&n->epfd);
+}
+
+static int dispatch(struct notify_ctx *n, const struct epoll_event *e)
+{
+	uint32_t kind = (uint32_t)(e->data.u64 >> 32);
+	int i = (int)(uint32_t)e->data.u64;
+
+	switch (kind) {
+	case EV_LISTENER:
+		if (n->lis[i].fd < 0)
+			break;
+		if (e->events & EPOLLIN)
+			handle_notification(n, i);
+		else if (e->events & (EPOLLHUP | EPOLLERR))
+			listener_drop(n, i);
+		break;
+	case EV_SIGNAL:
+		return 1;
+	case EV_CTL:
+		ctl_accept(n);
+		break;
+	case EV_CTLCONN:
+		ctl_read(n, i);
+		break;
+	case EV_RELAY_L:
+		relay_accept(n, i);
+		break;
+	case EV_SOCK:
+		sock_event(n, i);
+		break;
+	case EV_RELAY_A:
+		if (n->relays[i].used && n->relays[i].a >= 0)
+			relay_pump(n, i);
+		break;
+	case EV_RELAY_O:
+		relay_o_event(n, i);
+		break;
+	}
+	return 0;
+}
+
+int notify_run(struct notify_ctx *n, int control_fd)
+{
+	struct epoll_event ev[32];
+	sigset_t block, stop;
+	int64_t last = now_ms(), now;
+	int r = 0, k, done = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigaddset(&block, SIGPIPE);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	if (control_fd >= 0)
+		sigaddset(&stop, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &block, NULL) < 0) {
+		r = -errno;
+		goto out;
+	}
+	n->sigfd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (n->sigfd < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = ep_add(n, n->sigfd, EPOLLIN, TAG(EV_SIGNAL, 0));
+	if (r == 0 && control_fd >= 0) {
+		n->ctl_fd = control_fd;
+		r = ep_add(n, control_fd, EPOLLIN, TAG(EV_CTL, 0));
+	}
+	while (r == 0 && !done) {
+		int timeout = 1000;
+
+		now = now_ms();
+		if (control_fd < 0 && n->nlisteners == 0 &&
+		    (n->nrelays == 0 || now >= n->drain_until))
+			break;
+		if (n->next_deadline && n->next_deadline - now < timeout)
+			timeout = n->next_deadline > now ?
+				  (int)(n->next_deadline - now) : 0;
+		k = epoll_wait(n->epfd, ev, 32, timeout);
+		if (k < 0 && errno != EINTR)
+			r = -errno;
+		for (int i = 0; i < k; i++)
+			done |= dispatch(n, &ev[i]);
+		now = now_ms();
+		if (now - last >= 1000 ||
+		    (n->next_deadline && now >= n->next_deadline)) {
+			sweep(n, now);
+			last = now;
+		}
+	}
+out:
+	n->ctl_fd = -1;
+	notify_close(n);
+	return r;
+}

@@ -1,0 +1,173 @@
+/* lib/notify.h - the seccomp user-notification supervisor (SPEC
+ * "sb-notifyd"): it hands out sockets confined to the loopback device and
+ * decides every connect() of the sandbox by address, on its own reference
+ * to the socket. See ../shared/KERNEL-NOTES.md section 2.
+ *
+ * The contract with the notify filter (lib/seccomp.c): the filter returns
+ * SECCOMP_RET_USER_NOTIF for socket(AF_INET or AF_INET6, ...) and for every
+ * connect(); nothing else reaches the supervisor. x86_64 only.
+ *
+ * What sb-exec does (embedded supervisor):
+ *	child:  no_new_privs, Landlock, then the notify filter with
+ *	        SECCOMP_FILTER_FLAG_NEW_LISTENER (| WAIT_KILLABLE_RECV where
+ *	        the kernel has it), then the deny filter; send the listener
+ *	        over a socketpair made before fork (SCM_RIGHTS: sendmsg is not
+ *	        notified), wait for one byte of ack, close the listener and
+ *	        the socketpair (the command must hold no copy), execve.
+ *	parent: receive the listener; fork the supervisor, which does
+ *		struct notify_ctx *n = malloc(sizeof(*n));   (about 150 KiB)
+ *		notify_init(n, &policy, &pins, log_fd);
+ *		notify_add_listener(n, listener);
+ *		close(listener);
+ *		_exit(notify_run(n, -1) < 0 ? 125 : 0);
+ *	        then the parent closes its own copy of the listener, sends
+ *	        the ack, and goes on reaping: the supervisor's notify_run
+ *	        returns once every task of the sandbox has exited AND been
+ *	        reaped (the kernel raises POLLHUP on the listener only then),
+ *	        after draining direct relays for up to NOTIFY_DRAIN_MS.
+ *	With --notify-socket PATH instead: notify_send_listener(PATH, fd)
+ *	hands the listener to a running sb-notifyd; then close it.
+ *
+ * Side effects on the calling process, by design: notify_init makes it
+ * non-dumpable (the sandbox, same uid, must not ptrace it or take its
+ * listeners with pidfd_getfd), drops CAP_SYS_PTRACE from the effective set
+ * (raised only to read targets of another uid, so that a non-dumpable
+ * target is denied whoever runs the supervisor), and raises the soft
+ * RLIMIT_NOFILE towards the hard limit. notify_run blocks SIGTERM, SIGINT,
+ * SIGHUP, SIGQUIT and SIGPIPE: SIGTERM (and SIGINT with a control socket)
+ * makes it return; the others are ignored, so a terminal's ^C does not
+ * take the supervisor away from a sandbox that handles it. */
+#ifndef SB_NOTIFY_H
+#define SB_NOTIFY_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pin.h"
+#include "policy.h"
+#include "sockaddr.h"
+
+#define NOTIFY_MAX_LISTENERS 64     /* sandboxes one supervisor serves */
+#define NOTIFY_MAX_SOCKS 1024       /* handed-out sockets not yet connected */
+#define NOTIFY_SOCKS_PER_LISTENER 512
+#define NOTIFY_MAX_RELAYS 128       /* direct connections in flight */
+#define NOTIFY_MAX_DONE 256         /* connected sockets remembered */
+#define NOTIFY_MAX_CTL 8            /* control connections being served */
+#define NOTIFY_DRAIN_MS 2000        /* relays kept after the last target */
+
+enum notify_verdict { NOTIFY_DENY = 0, NOTIFY_PROXY, NOTIFY_DIRECT };
+
+struct notify_listener {
+	int fd;                     /* -1: free slot */
+	int nsocks;
+};
+
+/* A socket we handed out and still hold a reference to. */
+struct notify_sock {
+	int fd;                     /* our reference; -1: free slot */
+	int16_t lis;                /* listener (sandbox) it belongs to */
+	int16_t relay;              /* relays[] while a direct connect runs */
+	uint8_t state;              /* NS_* in notify.c */
+	uint8_t family;             /* AF_INET or AF_INET6 */
+	uint8_t type;               /* SOCK_STREAM or SOCK_DGRAM */
+	uint8_t nonblock;           /* as it was when connect() came */
+	uint8_t undelivered;        /* an answer could not be sent: resend */
+	uint8_t watched;            /* fd is in the epoll set */
+	uint8_t timeo;              /* deadline is the socket's SO_SNDTIMEO */
+	uint16_t port;              /* the checked destination */
+	uint16_t local_port;        /* relay: our end, to match the accept */
+	int uerr;                   /* the undelivered answer */
+	pid_t tid;                  /* who asked, for the log */
+	uint64_t ino;               /* sockfs inode: what /proc/TID/fd says */
+	uint64_t id;                /* notification still to answer, or 0 */
+	int64_t born, deadline;     /* CLOCK_MONOTONIC ms */
+	struct sb_ip ip;
+};
+
+/* A direct destination: the sandbox's socket reaches an accepted loopback
+ * connection (a); sb connects outward (o) and splices between them. */
+struct notify_relay {
+	int a, o;                   /* -1 when not (yet) there */
+	int sock;                   /* socks[] while it is set up, or -1 */
+	int pipe[2][2];             /* [0]: a -> o, [1]: o -> a */
+	uint32_t fill[2], cap[2];   /* bytes in each pipe, its size */
+	uint8_t eof[2], shut[2];
+	uint8_t used;
+};
+
+/* A socket connected on the target's behalf, reference dropped: a repeated
+ * or re-sent connect() on it gets the answer the kernel would give. */
+struct notify_done {
+	uint64_t ino;
+	int16_t lis;                /* -1: free */
+	uint8_t undelivered;
+	uint8_t repeats;
+	uint8_t nonblock;
+	uint16_t port;
+	int err;
+	struct sb_ip ip;
+};
+
+struct notify_ctl {
+	int fd;                     /* -1: free */
+	int64_t deadline;
+};
+
+struct notify_ctx {
+	const struct policy *p;
+	const struct pin_table *pins;
+	int log_fd;                 /* JSON Lines; -1: none */
+	int epfd, sigfd, ctl_fd;
+	int relay_lfd[2];           /* loopback listeners: [0] v4, [1] v6 */
+	int refuse_fd[2];           /* bound, never listening: refuses */
+	int ptrace_cap;             /* CAP_SYS_PTRACE held, kept lowered */
+	int degraded_sync;          /* sync wake-up missing, said once */
+	int nlisteners, nsocks, nrelays;
+	int done_next;
+	int had_listener;
+	int64_t drain_until;
+	int64_t next_deadline;      /* earliest socks[].deadline, or 0 */
+	unsigned notif_size, resp_size;   /* SECCOMP_GET_NOTIF_SIZES */
+	struct notify_listener lis[NOTIFY_MAX_LISTENERS];
+	struct notify_sock socks[NOTIFY_MAX_SOCKS];
+	struct notify_relay relays[NOTIFY_MAX_RELAYS];
+	struct notify_done done[NOTIFY_MAX_DONE];
+	struct notify_ctl ctl[NOTIFY_MAX_CTL];
+};
+
+/* Prepare n: policy and pins stay the caller's and must outlive n. pins
+ * may be NULL (no pinned names). log_fd < 0 logs nothing. 0 or -errno. */
+int notify_init(struct notify_ctx *n, const struct policy *p,
+		const struct pin_table *pins, int log_fd);
+/* Serve one more sandbox. The fd is duplicated (the caller closes its
+ * own); it must be a seccomp listener (-EINVAL otherwise). Asks for the
+ * sync wake-up flag (a "degrade" event where the kernel lacks it). Returns
+ * the listener's slot or -errno (-ENOSPC when NOTIFY_MAX_LISTENERS serve). */
+int notify_add_listener(struct notify_ctx *n, int listener_fd);
+/* The event loop. control_fd: a listening UNIX socket (notify_ctl_socket)
+ * that receives further listeners, or -1. Returns 0 on SIGTERM, or, with no
+ * control socket, once every listener has hung up; -errno if the loop
+ * itself fails. Everything is closed on return. */
+int notify_run(struct notify_ctx *n, int control_fd);
+/* Release what n holds (notify_run does it too). */
+void notify_close(struct notify_ctx *n);
+
+/* The decision, pure: the proxy's address and port -> NOTIFY_PROXY; a
+ * `direct` entry naming ip:port literally, or a `direct` host entry whose
+ * pinned addresses hold ip -> NOTIFY_DIRECT, but an internal address only
+ * when the policy names it (policy_names_ip), and the IPv4-compatible,
+ * NAT64, 6to4 and Teredo forms only when pinned or named; anything else ->
+ * NOTIFY_DENY. *why says why, *host the pinned name if one matched. */
+int notify_decide(const struct policy *p, const struct pin_table *pins,
+		  const struct sb_ip *ip, uint16_t port, const char **why,
+		  const char **host);
+
+/* Standalone mode. The control socket: a SOCK_STREAM UNIX socket at path,
+ * mode 0600, refusing peers (SO_PEERCRED) that are neither our uid nor
+ * root. A client sends one byte 'L' with the listener as SCM_RIGHTS and
+ * reads one byte back: 0 when it was taken, else an errno value. */
+int notify_ctl_socket(const char *path);
+/* The client side, for sb-exec --notify-socket: 0 or -errno. */
+int notify_send_listener(const char *path, int listener_fd);
+
+#endif
