@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>   /* rename(2) only: no stdio streams in lib/ */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -172,29 +174,67 @@ ssize_t file_read(const char *path, char *mem, size_t cap)
 	return (ssize_t)got;
 }
 
-int file_write_atomic(const char *path, const char *data, size_t n)
+int file_replace(const char *path, int (*fill)(int fd, const void *arg),
+		 const void *arg)
 {
-	char tmp[4096];
+	char tmp[4096], dir[4096];
 	struct buf b = BUF_ON(tmp);
-	int fd, r;
+	const char *slash;
+	int fd, dfd, e;
 
+	/* A random, exclusive name: a planted symlink cannot redirect us. */
 	buf_puts(&b, path);
-	buf_puts(&b, ".tmp.");
-	buf_putu(&b, (unsigned)getpid());
+	buf_puts(&b, ".XXXXXX");
+	buf_str(&b);
 	if (b.over)
 		return -ENAMETOOLONG;
-	buf_str(&b);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, n);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
+	e = fchmod(fd, 0644) < 0 ? -errno : 0;
+	if (e == 0)
+		e = fill(fd, arg);
+	if (e == 0 && fsync(fd) < 0)
+		e = -errno;
+	if (close(fd) < 0 && e == 0)
+		e = -errno;
+	if (e == 0 && rename(tmp, path) < 0)
+		e = -errno;
+	if (e < 0) {
 		unlink(tmp);
-	return r;
+		return e;
+	}
+	/* Make the rename itself durable. */
+	slash = strrchr(path, '/');
+	b = (struct buf)BUF_ON(dir);
+	if (!slash)
+		buf_putc(&b, '.');
+	else
+		buf_putn(&b, path, slash == path ? 1 : (size_t)(slash - path));
+	buf_str(&b);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	e = fsync(dfd) < 0 && errno != EINVAL ? -errno : 0;
+	close(dfd);
+	return e;
+}
+
+struct span {
+	const char *p;
+	size_t n;
+};
+
+static int fill_span(int fd, const void *arg)
+{
+	const struct span *s = arg;
+
+	return write_all(fd, s->p, s->n);
+}
+
+int file_write_atomic(const char *path, const char *data, size_t n)
+{
+	struct span s = { data, n };
+
+	return file_replace(path, fill_span, &s);
 }

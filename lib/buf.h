@@ -37,6 +37,9 @@ int write_all(int fd, const void *p, size_t n);
 /* Read a whole file into mem (NUL-terminated). Returns its length, or
  * -errno; -EFBIG if it does not fit, -EINVAL if it holds a NUL byte. */
 ssize_t file_read(const char *path, char *mem, size_t cap);
-/* Write data to path atomically: a temporary file beside it, fsync,
- * rename. 0 or -errno. */
+/* Replace path atomically: fill() writes a temporary file beside it
+ * (random name, O_EXCL), then fsync, rename, fsync of the directory. Mode
+ * 0644. 0 or -errno. */
+int file_replace(const char *path, int (*fill)(int fd, const void *arg),
+		 const void *arg);
 int file_write_atomic(const char *path, const char *data, size_t n);

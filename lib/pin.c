@@ -2,7 +2,6 @@
  * form ("HOST PORT IP..." a line) and an atomic file writer. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>    /* rename() only: lib/ writes through buf.h */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -298,48 +297,12 @@ int pin_parse(struct pin_table *t, const char *text, int *line)
 	return 0;
 }
 
+static int fill_pins(int fd, const void *arg)
+{
+	return pin_write_fd(arg, fd);
+}
+
 int pin_write_file(const struct pin_table *t, const char *path)
 {
-	char tmp[4096], dir[4096];
-	struct buf b = BUF_ON(tmp);
-	const char *slash;
-	int fd, dfd, e;
-
-	buf_puts(&b, path);
-	buf_puts(&b, ".XXXXXX");
-	buf_str(&b);
-	if (b.over)
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	e = fchmod(fd, 0644) < 0 ? -errno : 0;
-	if (e == 0)
-		e = pin_write_fd(t, fd);
-	if (e == 0 && fsync(fd) < 0)
-		e = -errno;
-	if (close(fd) < 0 && e == 0)
-		e = -errno;
-	if (e == 0 && rename(tmp, path) < 0)
-		e = -errno;
-	if (e < 0) {
-		unlink(tmp);
-		return e;
-	}
-	/* Make the rename itself durable. */
-	slash = strrchr(path, '/');
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = slash == path ? 1 : (size_t)(slash - path);
-
-		memcpy(dir, path, n);
-		dir[n] = 0;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	e = fsync(dfd) < 0 && errno != EINVAL ? -errno : 0;
-	close(dfd);
-	return e;
+	return file_replace(path, fill_pins, t);
 }
