@@ -18,6 +18,7 @@
 #include "landlock.h"
 #include "log.h"
 #include "opt.h"
+#include "pin.h"
 #include "policy.h"
 #include "sb.h"
 #include "filter.h"
@@ -43,13 +44,15 @@ static const char exec_help[] =
 	"  --env NAME[=VAL] environment passed to CMD\n"
 	"  --proxy IP:PORT  where the proxy listens\n"
 	"  -g, --pgroup     run CMD in its own process group and signal it\n"
+	"  --resolver IP[:PORT]  pin names with this DNS server (repeatable)\n"
+	"  --hosts FILE     hosts file read before DNS (default /etc/hosts)\n"
 	"  --print-policy   print the effective policy's allowlist and exit\n\n"
 	"The kernel sandboxer's LL_FS_RO, LL_FS_RW, LL_TCP_BIND,\n"
 	"LL_TCP_CONNECT and LL_SCOPED variables replace the matching rules.\n";
 
 enum {
 	X_POLICY = 1, X_BEST, X_REPORT, X_LOG, X_RO, X_RW, X_ALLOW, X_DIRECT,
-	X_BIND, X_DNS, X_ENV, X_PROXY, X_PGROUP,
+	X_BIND, X_DNS, X_ENV, X_PROXY, X_PGROUP, X_RESOLVER, X_HOSTS,
 };
 
 static const struct opt exec_opts[] = {
@@ -66,6 +69,8 @@ static const struct opt exec_opts[] = {
 	{ "env", 0, 1, X_ENV },
 	{ "proxy", 0, 1, X_PROXY },
 	{ "pgroup", 'g', 0, X_PGROUP },
+	{ "resolver", 0, 1, X_RESOLVER },
+	{ "hosts", 0, 1, X_HOSTS },
 	{ 0, 0, 0, 0 },
 };
 
@@ -91,6 +96,8 @@ struct exec_ctx {
 	struct policy pol;
 	struct ll_plan ll;
 	struct sc_plan sc;
+	struct pin_table pins;
+	struct dns_conf dns;
 	const char *policy_file, *report_file, *log_file;
 	int log_fd;
 	int pgroup;
@@ -245,6 +252,54 @@ static int decide_layers(struct exec_ctx *c)
 	return 0;
 }
 
+/* ---- pins: each allowed name resolved once, before anything runs ---- */
+
+static int pin_list(struct exec_ctx *c, const struct dest *tab, int n)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct pin_report rep;
+		struct log_ev e;
+		int r;
+
+		if (tab[i].kind != DEST_HOST)
+			continue;   /* literals need no pin; wildcards pin late */
+		r = pin_resolve(&c->pins, &c->dns, tab[i].host, tab[i].port, 0,
+				&rep);
+		if (r == 0)
+			continue;
+		bad++;
+		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
+		log_s(&e, "layer", "pin");
+		log_s(&e, "host", tab[i].host);
+		log_i(&e, "port", tab[i].port);
+		log_s(&e, "reason", dns_strerror(r));
+		log_end(&e, c->log_fd);
+	}
+	return bad;
+}
+
+static int pin_policy(struct exec_ctx *c)
+{
+	int bad;
+
+	if (c->dns.nns == 0) {
+		int r = dns_conf_load(&c->dns, DNS_RESOLV_PATH);
+
+		if (r < 0)
+			return fail(c, "unable to read", DNS_RESOLV_PATH, r);
+	}
+	bad = pin_list(c, c->pol.allow, c->pol.nallow) +
+	      pin_list(c, c->pol.direct, c->pol.ndirect);
+	if (bad && !c->pol.best_effort) {
+		say_err("refusing to run: a name could not be pinned (see "
+			"above; --best-effort runs without it)", NULL);
+		return EX_SB;
+	}
+	return 0;
+}
+
 /* ---- environment and report ---- */
 
 static void build_env(struct exec_ctx *c)
@@ -275,7 +330,7 @@ static void build_env(struct exec_ctx *c)
 
 static int write_report(struct exec_ctx *c)
 {
-	char mem[4096];
+	static char mem[65536];
 	struct buf b = BUF_ON(mem);
 	int r;
 
@@ -290,7 +345,25 @@ static int write_report(struct exec_ctx *c)
 		buf_putc(&b, ':');
 		buf_json_str(&b, c->layer[i] ? c->layer[i] : "active");
 	}
-	buf_puts(&b, "},\"pins\":[]}\n");
+	buf_puts(&b, "},\"pins\":[");
+	for (int i = 0; i < c->pins.n; i++) {
+		const struct pin *pn = &c->pins.pins[i];
+
+		buf_puts(&b, i ? ",{\"host\":" : "{\"host\":");
+		buf_json_str(&b, pn->host);
+		buf_puts(&b, ",\"port\":");
+		buf_putu(&b, pn->port);
+		buf_puts(&b, ",\"ips\":[");
+		for (int k = 0; k < pn->nips; k++) {
+			char ip[48];
+
+			ip_format(&pn->ips[k], ip, sizeof(ip));
+			buf_puts(&b, k ? "," : "");
+			buf_json_str(&b, ip);
+		}
+		buf_puts(&b, "]}");
+	}
+	buf_puts(&b, "]}\n");
 	if (b.over)
 		return -E2BIG;
 	r = file_write_atomic(c->report_file, b.p, b.len);
@@ -472,6 +545,7 @@ static int exec_main(int argc, char **argv)
 	int id, r;
 
 	c->log_fd = 2;
+	dns_conf_init(&c->dns);
 	opt_init(&s, argc, argv);
 	while ((id = opt_next(&s, exec_opts)) != OPT_END) {
 		if (id == OPT_HELP)
@@ -488,6 +562,10 @@ static int exec_main(int argc, char **argv)
 			c->log_file = s.arg;
 		else if (id == X_PGROUP)
 			c->pgroup = 1;
+		else if (id == X_HOSTS)
+			c->dns.hosts = s.arg, c->dns.hosts_required = 1;
+		else if (id == X_RESOLVER && dns_conf_add_ns(&c->dns, s.arg) < 0)
+			return usage_error("bad resolver", s.arg);
 	}
 	if (s.i >= argc)
 		return usage_error("missing command", 0);
@@ -514,6 +592,8 @@ static int exec_main(int argc, char **argv)
 		return fail(c, "unable to build the seccomp filter", 0, r);
 	if (decide_layers(c) < 0)
 		return EX_SB;
+	if ((r = pin_policy(c)) != 0)
+		return r;
 	build_env(c);
 	if (c->report_file && (r = write_report(c)) < 0)
 		return fail(c, "unable to write report", c->report_file, r);
