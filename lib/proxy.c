@@ -1,0 +1,2125 @@
+/* lib/proxy.c - the egress proxy's event loop. See proxy.h for its use.
+ *
+ * A connection goes HEAD -> (DNS) -> CONNECT -> OPEN, or to LINGER after
+ * an answer of our own (400, 403, ...: the reply is sent, the write side
+ * shut, and what the client still sends is read and dropped until it
+ * closes, so the reply is not lost to a reset).
+ *
+ * The request head is never copied out of the kernel until it is whole:
+ * it is read with MSG_PEEK (and SO_PEEK_OFF, so a client dribbling bytes
+ * costs only the new bytes each time), checked, and consumed once the
+ * upstream connection stands. A CONNECT whose client sent anything past
+ * the head before our 200 is refused (400): those bytes could only be a
+ * second request, and they never reach the upstream.
+ *
+ * An open tunnel moves bytes with splice() through one pipe a direction.
+ * A direction reads from its source only when its pipe is empty, so an
+ * EAGAIN from the source means the source is dry, and one from the sink
+ * means the sink is full; both fds are registered edge-triggered for
+ * input and output once, and a direction that used its budget is queued
+ * to run again after the others (fairness).
+ *
+ * The first bytes of a CONNECT tunnel's client are peeked: a TLS
+ * ClientHello must name the CONNECT host (domain fronting is denied).
+ * SO_RCVLOWAT makes the kernel wait until the announced records are all
+ * there.
+ *
+ * A forwarded plain HTTP request (absolute-form) gets one request per
+ * client connection: the head is rewritten (origin form, hop-by-hop fields
+ * removed, Connection: close) into the pipe, the body follows by
+ * Content-Length or chunked framing (read, never changed), and anything
+ * after it is not forwarded. The response head is rewritten the same way;
+ * the response body passes until the upstream closes. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "proxy.h"
+#include "sb.h"
+
+#ifndef SO_PEEK_OFF
+#define SO_PEEK_OFF 42
+#endif
+
+#define PUMP_BUDGET (1 << 20)   /* bytes a direction moves before yielding */
+#define SPLICE_MAX (1 << 20)
+#define LINGER_MS 2000
+#define LINGER_BYTES (256 << 10)
+#define SUM_MAX 128             /* denial summary entries */
+#define EXE_MAX 256
+#define WHO_PROCS 4096          /* /proc entries looked at per lookup */
+#define WHO_LINKS 65536         /* readlinks per lookup */
+#define WHO_TCP_BYTES (4 << 20) /* /proc/net/tcp read per lookup */
+#define DNSQ_MAX 16             /* names being resolved at once */
+#define DNSQ_IPS 16             /* addresses kept from one lookup */
+
+enum { CS_FREE, CS_HEAD, CS_DNS, CS_CONNECT, CS_OPEN, CS_LINGER };
+enum { L_NONE, L_HEAD, L_DNS, L_CONNECT, L_IDLE, L_HELLO, L_LINGER, L__N };
+/* What a direction does with its source. */
+enum { M_SPLICE, M_HELLO, M_LENGTH, M_CHUNKED, M_STOP, M_RESP };
+enum { T_LISTEN = 1, T_SIGNAL, T_DNS, T_CLIENT, T_UP };
+
+struct dir {
+	int pr, pw;             /* the pipe */
+	uint32_t inpipe;        /* bytes in it */
+	uint8_t mode, eof, shut;
+};
+
+struct conn {
+	int cfd, ufd;
+	uint32_t prev, next;    /* timer list (index + 1); free list */
+	uint32_t gen;
+	int32_t pid;            /* client: 0 not looked up, -1 not found */
+	int64_t deadline;
+	uint64_t left;          /* Content-Length still to forward */
+	const struct pin *pin;  /* candidate addresses, or NULL: ip */
+	struct http_scan scan;
+	struct http_chunked ch;
+	struct dir d[2];        /* 0: client to upstream; 1: back */
+	uint16_t port, head_len, peer_port;
+	uint8_t state, list, kind, is_ip, ipi, tried, internal;
+	uint8_t peekoff, lowat, replied, pending, dnsq;
+	int err;                /* last connect error */
+	struct sb_ip ip;        /* the literal, or the address tried */
+	struct sb_ip peer;
+	char host[SB_HOST_MAX + 1];
+};
+
+/* A name allowed by a wildcard entry, being resolved on its first use. */
+struct dnsq {
+	int fd;                 /* -1: the slot is free */
+	uint16_t id[2];         /* A, AAAA */
+	uint8_t done[2];
+	int tries, n, rcode;
+	int64_t deadline;       /* of this try */
+	struct sb_ip ips[DNSQ_IPS];
+	char name[SB_HOST_MAX + 1];
+};
+
+struct tlist {
+	uint32_t head, tail;    /* index + 1 */
+};
+
+struct dsum {
+	uint32_t count;
+	uint16_t port;
+	int64_t first, last;    /* ms since the epoch */
+	char host[SB_HOST_MAX + 1];
+	char exe[EXE_MAX];
+};
+
+struct proxy {
+	const struct proxy_cfg *cfg;
+	const struct policy *pol;
+	int ep, lfd, sfd, nl, reserve;
+	int max, used, nconns;
+	uint32_t freelist;
+	uint32_t nlseq;
+	int64_t now;
+	int draining, stop;
+	int64_t drain_end;
+	struct conn *c;
+	uint32_t *pend;         /* ring of connection indices to run again */
+	uint32_t pend_head, pend_n;
+	struct tlist l[L__N];
+	int tmo[L__N];
+	struct dsum *sum;
+	int nsum;
+	uint32_t sum_lost;
+	int who_cache[4];
+	struct dnsq q[DNSQ_MAX];
+	struct pin_table *dyn;  /* names pinned on first use */
+	uint64_t accepted, allowed, denied, failed;
+	struct http_req req;
+	struct http_resp resp;
+	char head[HTTP_HEAD_MAX + 1];
+	char out[HTTP_HEAD_MAX + 512];
+	uint8_t tls[TLS_PEEK_MAX];
+	uint8_t tmp[TLS_HELLO_MAX];
+};
+
+/* ---- small things ---- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *mem_map(size_t n)
+{
+	void *m = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static uint32_t idx_of(struct proxy *p, struct conn *c)
+{
+	return (uint32_t)(c - p->c);
+}
+
+static uint64_t ev_data(struct proxy *p, struct conn *c, int tag)
+{
+	return (uint64_t)c->gen << 32 | (uint64_t)idx_of(p, c) << 3 |
+	       (uint64_t)tag;
+}
+
+static int ep_add(struct proxy *p, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = events;
+	ev.data.u64 = data;
+	return epoll_ctl(p->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void set_int(int fd, int level, int opt, int v)
+{
+	/* Best effort: a tuning knob, never a check. */
+	(void)setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+/* ---- timer lists: each has one timeout, so it stays in deadline
+ * order when connections join at the tail ---- */
+
+static void tl_del(struct proxy *p, struct conn *c)
+{
+	struct tlist *l;
+
+	if (c->list == L_NONE)
+		return;
+	l = &p->l[c->list];
+	if (c->prev)
+		p->c[c->prev - 1].next = c->next;
+	else
+		l->head = c->next;
+	if (c->next)
+		p->c[c->next - 1].prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = 0;
+	c->list = L_NONE;
+}
+
+static void tl_add(struct proxy *p, struct conn *c, int list)
+{
+	struct tlist *l = &p->l[list];
+	uint32_t i = idx_of(p, c) + 1;
+
+	if (c->list == list && l->tail == i) {
+		c->deadline = p->now + p->tmo[list];
+		return;
+	}
+	tl_del(p, c);
+	c->list = (uint8_t)list;
+	c->deadline = p->now + p->tmo[list];
+	c->prev = l->tail;
+	c->next = 0;
+	if (l->tail)
+		p->c[l->tail - 1].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+/* ---- the client: which process, for the log ---- */
+
+/* The client socket's inode by sock_diag: an exact lookup by 4-tuple. */
+static int inode_diag(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
+		      const struct sb_ip *sip, uint16_t sport, int v6,
+		      uint32_t *ino)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct inet_diag_req_v2 r;
+	} q;
+	uint64_t ans[256];
+	uint8_t a[16];
+	int n;
+
+	if (p->nl < 0)
+		return -ENOSYS;
+	memset(&q, 0, sizeof(q));
+	q.nh.nlmsg_len = sizeof(q);
+	q.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.nh.nlmsg_flags = NLM_F_REQUEST;
+	q.nh.nlmsg_seq = ++p->nlseq;
+	q.r.sdiag_family = v6 ? AF_INET6 : AF_INET;
+	q.r.sdiag_protocol = IPPROTO_TCP;
+	q.r.idiag_states = ~0U;
+	q.r.id.idiag_sport = htons(cport);
+	q.r.id.idiag_dport = htons(sport);
+	q.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	q.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	for (int k = 0; k < 2; k++) {
+		const struct sb_ip *ip = k ? sip : cip;
+
+		memset(a, 0, sizeof(a));
+		if (ip->family == 4 && v6) {
+			a[10] = a[11] = 0xff;
+			memcpy(a + 12, ip->a, 4);
+		} else {
+			memcpy(a, ip->a, ip->family == 4 ? 4 : 16);
+		}
+		memcpy(k ? q.r.id.idiag_dst : q.r.id.idiag_src, a, 16);
+	}
+	if (send(p->nl, &q, sizeof(q), 0) != (ssize_t)sizeof(q))
+		return -errno;
+	/* The kernel answers an exact lookup within send(): the reply (or
+	 * the error) is queued by now. Older replies are skipped by seq. */
+	for (int tries = 0; tries < 4; tries++) {
+		struct nlmsghdr *h = (struct nlmsghdr *)ans;
+
+		n = (int)recv(p->nl, ans, sizeof(ans), MSG_DONTWAIT);
+		if (n < 0)
+			return -errno;
+		for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+			const struct inet_diag_msg *m = NLMSG_DATA(h);
+
+			if (h->nlmsg_seq != p->nlseq)
+				continue;
+			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+				return -ENOENT;
+			*ino = m->idiag_inode;
+			return *ino ? 0 : -ENOENT;
+		}
+	}
+	return -ENOENT;
+}
+
+/* The same from /proc/net/tcp{,6}, where sock_diag is not to be had:
+ * "sl local rem st ... inode", addresses as the kernel's u32s in hex. */
+static void hex_addr(struct buf *b, const struct sb_ip *ip, uint16_t port,
+		     int v6)
+{
+	uint8_t a[16];
+	int words = v6 ? 4 : 1;
+
+	memset(a, 0, sizeof(a));
+	if (v6 && ip->family == 4) {
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, ip->a, 4);
+	} else {
+		memcpy(a, ip->a, v6 ? 16 : 4);
+	}
+	for (int w = 0; w < words; w++) {
+		uint32_t v;
+
+		memcpy(&v, a + 4 * w, 4);
+		for (int sh = 28; sh >= 0; sh -= 4)
+			buf_putc(b, "0123456789ABCDEF"[(v >> sh) & 15]);
+	}
+	buf_putc(b, ':');
+	for (int sh = 12; sh >= 0; sh -= 4)
+		buf_putc(b, "0123456789ABCDEF"[(port >> sh) & 15]);
+}
+
+static int tcp_line(const char *l, size_t n, const char *want, size_t wl,
+		    uint32_t *ino)
+{
+	const char *s = l, *e = l + n;
+	int field = 0;
+
+	while (s < e) {
+		const char *t;
+
+		while (s < e && *s == ' ')
+			s++;
+		t = s;
+		while (t < e && *t != ' ')
+			t++;
+		if (t == s)
+			break;
+		if (field == 1 && ((size_t)(e - s) < wl || memcmp(s, want, wl)))
+			return 0;
+		if (field == 9) {
+			uint64_t v = 0;
+
+			for (const char *c = s; c < t; c++) {
+				if (*c < '0' || *c > '9' || v > 0xffffffffULL)
+					return 0;
+				v = v * 10 + (uint64_t)(*c - '0');
+			}
+			*ino = (uint32_t)v;
+			return v != 0;
+		}
+		field++;
+		s = t;
+	}
+	return 0;
+}
+
+static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
+		      const struct sb_ip *sip, uint16_t sport, int v6,
+		      uint32_t *ino)
+{
+	char want[80];
+	struct buf w = BUF_ON(want);
+	size_t have = 0, total = 0;
+	int fd, found = 0;
+
+	hex_addr(&w, cip, cport, v6);
+	buf_putc(&w, ' ');
+	hex_addr(&w, sip, sport, v6);
+	fd = open(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (!found && total < WHO_TCP_BYTES) {
+		ssize_t n = read(fd, p->out + have, sizeof(p->out) - have);
+		char *s = p->out, *nl;
+
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		have += (size_t)n;
+		while (!found && (nl = memchr(s, '\n', have - (size_t)(s - p->out)))) {
+			found = tcp_line(s, (size_t)(nl - s), want, w.len, ino);
+			s = nl + 1;
+		}
+		have -= (size_t)(s - p->out);
+		memmove(p->out, s, have);
+		if (have == sizeof(p->out))
+			have = 0;       /* a line longer than any real one */
+	}
+	close(fd);
+	return found ? 0 : -ENOENT;
+}
+
+/* Does the fd directory dfd hold a link to want ("socket:[N]")? */
+static int fd_dir_has(int dfd, const char *want, size_t wl, int *budget)
+{
+	uint64_t dbuf[512];
+	char *d = (char *)dbuf;
+	long n;
+
+	while ((n = getdents64(dfd, (void *)dbuf, sizeof(dbuf))) > 0) {
+		for (long off = 0; off < n;) {
+			uint16_t rl;
+			const char *name = d + off + 19;
+			char l[64];
+			ssize_t k;
+
+			memcpy(&rl, d + off + 16, 2);
+			if (rl == 0)
+				return 0;
+			off += rl;
+			if (name[0] == '.')
+				continue;
+			if (--*budget < 0)
+				return -1;
+			k = readlinkat(dfd, name, l, sizeof(l));
+			if (k == (ssize_t)wl && !memcmp(l, want, wl))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int pid_has(int pid, const char *want, size_t wl, int *budget)
+{
+	char path[40];
+	struct buf b = BUF_ON(path);
+	int dfd, r;
+
+	buf_puts(&b, "/proc/");
+	buf_putu(&b, (unsigned)pid);
+	buf_puts(&b, "/fd");
+	dfd = open(buf_str(&b), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return 0;
+	r = fd_dir_has(dfd, want, wl, budget);
+	close(dfd);
+	return r;
+}
+
+static int who_pid(struct proxy *p, uint32_t ino)
+{
+	char want[32];
+	struct buf w = BUF_ON(want);
+	uint64_t dbuf[512];
+	char *d = (char *)dbuf;
+	int budget = WHO_LINKS, procs = WHO_PROCS, found = -1, dfd;
+	int self = (int)getpid();
+	long n;
+
+	buf_puts(&w, "socket:[");
+	buf_putu(&w, ino);
+	buf_putc(&w, ']');
+	/* Clients open many connections: the last ones found come first. */
+	for (size_t i = 0; i < LEN(p->who_cache); i++)
+		if (p->who_cache[i] > 0 &&
+		    pid_has(p->who_cache[i], want, w.len, &budget) == 1)
+			return p->who_cache[i];
+	dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	while (found < 0 && (n = getdents64(dfd, (void *)dbuf, sizeof(dbuf))) > 0) {
+		for (long off = 0; off < n && found < 0;) {
+			uint16_t rl;
+			const char *name = d + off + 19;
+			long pid = 0;
+
+			memcpy(&rl, d + off + 16, 2);
+			if (rl == 0)
+				break;
+			off += rl;
+			for (const char *c = name; *c && pid >= 0; c++)
+				pid = (*c >= '0' && *c <= '9' && pid < 1 << 22) ?
+					      pid * 10 + (*c - '0') : -1;
+			if (pid <= 0 || pid == self)
+				continue;
+			if (--procs < 0 || budget < 0)
+				goto out;
+			if (pid_has((int)pid, want, w.len, &budget) == 1)
+				found = (int)pid;
+		}
+	}
+out:
+	close(dfd);
+	if (found > 0) {
+		memmove(p->who_cache + 1, p->who_cache,
+			sizeof(p->who_cache) - sizeof(p->who_cache[0]));
+		p->who_cache[0] = found;
+	}
+	return found;
+}
+
+static void who(struct proxy *p, struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct sb_ip sip;
+	uint16_t sport;
+	uint32_t ino = 0;
+	int r;
+
+	if (c->pid || !p->cfg->who)
+		return;
+	c->pid = -1;
+	if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    sockaddr_parse(&ss, sl, &sip, &sport) < 0)
+		return;
+	r = inode_diag(p, &c->peer, c->peer_port, &sip, sport, c->peer.family == 6,
+		       &ino);
+	if (r < 0 && c->peer.family == 4)
+		r = inode_diag(p, &c->peer, c->peer_port, &sip, sport, 1, &ino);
+	if (r == -ENOSYS || r == -EPERM || r == -EACCES) {
+		r = inode_proc(p, &c->peer, c->peer_port, &sip, sport,
+			       c->peer.family == 6, &ino);
+		if (r < 0 && c->peer.family == 4)
+			r = inode_proc(p, &c->peer, c->peer_port, &sip, sport, 1,
+				       &ino);
+	}
+	if (r == 0)
+		c->pid = who_pid(p, ino);
+}
+
+static int exe_of(int pid, char *out, size_t cap)
+{
+	char path[40];
+	struct buf b = BUF_ON(path);
+	ssize_t n;
+
+	buf_puts(&b, "/proc/");
+	buf_putu(&b, (unsigned)pid);
+	buf_puts(&b, "/exe");
+	n = readlink(buf_str(&b), out, cap - 1);
+	if (n <= 0)
+		return -1;
+	out[n] = 0;
+	return 0;
+}
+
+/* ---- logs and the denial summary ---- */
+
+static void put_time(struct buf *b, int64_t ms)
+{
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+	int v[6];
+
+	gmtime_r(&t, &tm);
+	v[0] = tm.tm_year + 1900;
+	v[1] = tm.tm_mon + 1;
+	v[2] = tm.tm_mday;
+	v[3] = tm.tm_hour;
+	v[4] = tm.tm_min;
+	v[5] = tm.tm_sec;
+	buf_putu(b, (unsigned)v[0]);
+	for (int i = 1; i < 6; i++) {
+		buf_putc(b, "--T::"[i - 1]);
+		buf_putc(b, (char)('0' + v[i] / 10));
+		buf_putc(b, (char)('0' + v[i] % 10));
+	}
+	buf_putc(b, 'Z');
+}
+
+static void sum_add(struct proxy *p, struct conn *c, const char *exe)
+{
+	struct dsum *s = NULL;
+	int64_t t = wall_ms();
+
+	for (int i = 0; i < p->nsum && !s; i++)
+		if (p->sum[i].port == c->port && !strcmp(p->sum[i].host, c->host)
+		    && !strcmp(p->sum[i].exe, exe))
+			s = &p->sum[i];
+	if (!s) {
+		if (p->nsum >= SUM_MAX) {
+			p->sum_lost++;
+			return;
+		}
+		s = &p->sum[p->nsum++];
+		memcpy(s->host, c->host, sizeof(s->host));
+		s->port = c->port;
+		s->exe[0] = 0;
+		strncat(s->exe, exe, sizeof(s->exe) - 1);
+		s->first = t;
+	}
+	s->count++;
+	s->last = t;
+}
+
+static void sum_log(struct proxy *p)
+{
+	struct log_ev e;
+
+	for (int i = 0; i < p->nsum; i++) {
+		const struct dsum *s = &p->sum[i];
+		char t[40];
+		struct buf b = BUF_ON(t);
+
+		log_begin(&e, "summary");
+		log_s(&e, "layer", "proxy");
+		log_s(&e, "host", s->host);
+		log_i(&e, "port", s->port);
+		if (s->exe[0])
+			log_s(&e, "exe", s->exe);
+		log_i(&e, "count", s->count);
+		put_time(&b, s->first);
+		log_s(&e, "first", buf_str(&b));
+		buf_init(&b, t, sizeof(t));
+		put_time(&b, s->last);
+		log_s(&e, "last", buf_str(&b));
+		log_end(&e, p->cfg->log_fd);
+	}
+	if (p->sum_lost) {
+		log_begin(&e, "summary");
+		log_s(&e, "layer", "proxy");
+		log_i(&e, "unrecorded", p->sum_lost);
+		log_end(&e, p->cfg->log_fd);
+	}
+}
+
+/* One event about a connection: allow, deny or error. */
+static void ev_log(struct proxy *p, struct conn *c, const char *event,
+		   int code, const char *reason, const char *sni)
+{
+	struct log_ev e;
+	char ip[48], exe[EXE_MAX];
+	int have_exe = 0;
+
+	who(p, c);
+	if (c->pid > 0)
+		have_exe = exe_of(c->pid, exe, sizeof(exe)) == 0;
+	log_begin(&e, event);
+	log_s(&e, "layer", "proxy");
+	if (c->kind)
+		log_s(&e, "kind", c->kind == HTTP_CONNECT ? "connect" : "http");
+	if (c->host[0]) {
+		log_s(&e, "host", c->host);
+		log_i(&e, "port", c->port);
+	}
+	if (c->ip.family) {
+		ip_format(&c->ip, ip, sizeof(ip));
+		log_s(&e, "ip", ip);
+	}
+	if (code)
+		log_i(&e, "code", code);
+	log_s(&e, "reason", reason);
+	log_s(&e, "sni", sni);
+	if (c->pid > 0)
+		log_i(&e, "pid", c->pid);
+	if (have_exe)
+		log_s(&e, "exe", exe);
+	ip_format(&c->peer, ip, sizeof(ip));
+	log_s(&e, "client", ip);
+	log_i(&e, "client_port", c->peer_port);
+	log_end(&e, p->cfg->log_fd);
+	if (!strcmp(event, "deny")) {
+		p->denied++;
+		sum_add(p, c, have_exe ? exe : "");
+	}
+}
+
+/* ---- closing ---- */
+
+static void conn_free(struct proxy *p, struct conn *c, int abort)
+{
+	if (abort) {
+		struct linger lg = { 1, 0 };
+
+		/* A reset, so neither side takes a cut tunnel for a whole
+		 * one. */
+		if (c->cfd >= 0)
+			(void)setsockopt(c->cfd, SOL_SOCKET, SO_LINGER, &lg,
+					 sizeof(lg));
+		if (c->ufd >= 0)
+			(void)setsockopt(c->ufd, SOL_SOCKET, SO_LINGER, &lg,
+					 sizeof(lg));
+	}
+	tl_del(p, c);
+	close_fd(&c->cfd);
+	close_fd(&c->ufd);
+	for (int k = 0; k < 2; k++) {
+		close_fd(&c->d[k].pr);
+		close_fd(&c->d[k].pw);
+	}
+	c->state = CS_FREE;
+	c->gen++;
+	c->next = p->freelist;
+	p->freelist = idx_of(p, c) + 1;
+	p->nconns--;
+}
+
+static const char *status_text(int code)
+{
+	switch (code) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 408: return "Request Timeout";
+	case 431: return "Request Header Fields Too Large";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Error";
+	}
+}
+
+static void reply(int fd, int code, const char *reason)
+{
+	char mem[512], body[300];
+	struct buf b = BUF_ON(mem), t = BUF_ON(body);
+
+	buf_puts(&t, "sb-proxy: ");
+	buf_puts(&t, reason);
+	if (t.len > sizeof(body) - 2)
+		t.len = sizeof(body) - 2;
+	t.over = 0;
+	buf_putc(&t, '\n');
+	buf_puts(&b, "HTTP/1.1 ");
+	buf_putu(&b, (unsigned)code);
+	buf_putc(&b, ' ');
+	buf_puts(&b, status_text(code));
+	buf_puts(&b, "\r\nContent-Type: text/plain\r\nContent-Length: ");
+	buf_putu(&b, t.len);
+	buf_puts(&b, "\r\nConnection: close\r\n\r\n");
+	buf_putn(&b, body, t.len);
+	/* A fresh socket's buffer takes this whole; a short write is the
+	 * client's loss. */
+	(void)send(fd, mem, b.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void linger_read(struct proxy *p, struct conn *c)
+{
+	size_t total = 0;
+
+	for (;;) {
+		ssize_t n = recv(c->cfd, p->out, sizeof(p->out), 0);
+
+		if (n > 0) {
+			total += (size_t)n;
+			if (total > LINGER_BYTES) {
+				conn_free(p, c, 1);
+				return;
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		conn_free(p, c, 0);
+		return;
+	}
+}
+
+/* Our own answer (an error or a denial), then a lingering close. */
+static void answer(struct proxy *p, struct conn *c, int code,
+		   const char *reason)
+{
+	close_fd(&c->ufd);
+	for (int k = 0; k < 2; k++) {
+		close_fd(&c->d[k].pr);
+		close_fd(&c->d[k].pw);
+	}
+	if (!c->replied && code)
+		reply(c->cfd, code, reason);
+	c->replied = 1;
+	if (shutdown(c->cfd, SHUT_WR) < 0) {
+		conn_free(p, c, 0);
+		return;
+	}
+	c->state = CS_LINGER;
+	tl_add(p, c, L_LINGER);
+	linger_read(p, c);
+}
+
+static void deny(struct proxy *p, struct conn *c, int code,
+		 const char *reason)
+{
+	ev_log(p, c, "deny", code, reason, NULL);
+	answer(p, c, code, reason);
+}
+
+static void fail(struct proxy *p, struct conn *c, int code,
+		 const char *reason)
+{
+	p->failed++;
+	ev_log(p, c, "error", code, reason, NULL);
+	answer(p, c, code, reason);
+}
+
+/* ---- tunnels ---- */
+
+static void pend_add(struct proxy *p, struct conn *c)
+{
+	if (c->pending)
+		return;
+	c->pending = 1;
+	p->pend[(p->pend_head + p->pend_n++) % (uint32_t)p->max] = idx_of(p, c);
+}
+
+static int make_pipes(struct conn *c)
+{
+	for (int k = 0; k < 2; k++) {
+		int fds[2];
+
+		if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
+			return -errno;
+		c->d[k].pr = fds[0];
+		c->d[k].pw = fds[1];
+	}
+	return 0;
+}
+
+static void dir_end(struct proxy *p, struct conn *c, int k);
+
+/* Bytes for the next splice from the source, by the direction's mode.
+ * 0: nothing to read now (wait, or the body is over); -1: the conn is
+ * gone. */
+static long want_bytes(struct proxy *p, struct conn *c, int k)
+{
+	struct dir *d = &c->d[k];
+	struct http_chunked t;
+	uint64_t data;
+	ssize_t n;
+	int used;
+
+	if (d->mode == M_SPLICE)
+		return SPLICE_MAX;
+	if (d->mode == M_LENGTH)
+		return c->left < SPLICE_MAX ? (long)c->left : SPLICE_MAX;
+	if (d->mode != M_CHUNKED)
+		return 0;
+	data = http_chunked_data(&c->ch);
+	if (data)
+		return data < SPLICE_MAX ? (long)data : SPLICE_MAX;
+	/* Framing: look at it, then pass exactly the bytes it covers. */
+	n = recv(c->cfd, p->out, 4096, MSG_PEEK);
+	if (n == 0) {
+		d->eof = 1;
+		return 0;
+	}
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -2;
+	t = c->ch;
+	used = http_chunked_feed(&t, (const uint8_t *)p->out, (size_t)n);
+	if (used < 0) {
+		ev_log(p, c, "error", 0, "malformed chunked request body", NULL);
+		conn_free(p, c, 1);
+		return -1;
+	}
+	return used;
+}
+
+static void pump(struct proxy *p, struct conn *c, int k)
+{
+	struct dir *d = &c->d[k];
+	int src = k ? c->ufd : c->cfd, dst = k ? c->cfd : c->ufd;
+	size_t moved = 0;
+	ssize_t n;
+	long want;
+
+	for (;;) {
+		while (d->inpipe) {
+			n = splice(d->pr, NULL, dst, NULL, d->inpipe,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				d->inpipe -= (uint32_t)n;
+				moved += (size_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN)
+				goto out;
+			conn_free(p, c, 1);
+			return;
+		}
+		if (d->eof) {
+			dir_end(p, c, k);
+			return;
+		}
+		if (d->mode == M_STOP)
+			goto out;
+		if (moved >= PUMP_BUDGET) {
+			pend_add(p, c);
+			goto out;
+		}
+		want = want_bytes(p, c, k);
+		if (want == -1)
+			return;
+		if (want < 0) {
+			conn_free(p, c, 1);
+			return;
+		}
+		if (d->eof)
+			continue;
+		if (want == 0) {
+			if (d->mode == M_CHUNKED && http_chunked_done(&c->ch))
+				d->mode = M_STOP;
+			if (d->mode == M_LENGTH)
+				d->mode = M_STOP;
+			goto out;
+		}
+		n = splice(src, NULL, d->pw, NULL, (size_t)want,
+			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			d->inpipe = (uint32_t)n;
+			if (d->mode == M_LENGTH) {
+				c->left -= (uint64_t)n;
+				if (!c->left)
+					d->mode = M_STOP;
+			} else if (d->mode == M_CHUNKED) {
+				if (http_chunked_data(&c->ch))
+					http_chunked_skip(&c->ch, (uint64_t)n);
+				else
+					(void)http_chunked_feed(&c->ch,
+						(const uint8_t *)p->out,
+						(size_t)n);
+				if (http_chunked_done(&c->ch))
+					d->mode = M_STOP;
+			}
+			continue;
+		}
+		if (n == 0) {
+			d->eof = 1;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			goto out;
+		conn_free(p, c, 1);
+		return;
+	}
+out:
+	if (moved && c->list == L_IDLE)
+		tl_add(p, c, L_IDLE);
+}
+
+/* A direction's source ended and its pipe is empty. */
+static void dir_end(struct proxy *p, struct conn *c, int k)
+{
+	struct dir *d = &c->d[k];
+
+	if (c->kind == HTTP_FORWARD) {
+		if (k == 1) {
+			/* The response is over (Connection: close). */
+			answer(p, c, 0, "");
+			return;
+		}
+		if (d->mode == M_LENGTH || d->mode == M_CHUNKED) {
+			ev_log(p, c, "error", 0, "client closed mid-body", NULL);
+			conn_free(p, c, 1);
+			return;
+		}
+		return;         /* a half-close after the request: fine */
+	}
+	if (!d->shut) {
+		d->shut = 1;
+		if (shutdown(k ? c->cfd : c->ufd, SHUT_WR) < 0) {
+			conn_free(p, c, 1);
+			return;
+		}
+	}
+	if (c->d[0].shut && c->d[1].shut)
+		conn_free(p, c, 0);
+}
+
+/* A tunnel's first client bytes: a ClientHello must name the host. */
+static void hello_check(struct proxy *p, struct conn *c)
+{
+	char sni[SB_HOST_MAX + 1];
+	size_t need;
+	ssize_t n;
+	int r;
+
+	n = recv(c->cfd, p->tls, sizeof(p->tls), MSG_PEEK);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_free(p, c, 1);
+		return;
+	}
+	r = n ? tls_client_hello(p->tls, (size_t)n, p->tmp, sizeof(p->tmp),
+				 sni, &need) : TLS_NOT_HANDSHAKE;
+	switch (r) {
+	case TLS_NOT_HANDSHAKE:
+		break;
+	case TLS_NEED_MORE:
+		if ((size_t)n >= sizeof(p->tls)) {
+			r = -EMSGSIZE;
+			goto bad;
+		}
+		if (!c->lowat) {
+			c->lowat = 1;
+			tl_add(p, c, L_HELLO);
+		}
+		set_int(c->cfd, SOL_SOCKET, SO_RCVLOWAT, (int)need);
+		return;
+	case TLS_SNI:
+		if (strcmp(sni, c->host)) {
+			ev_log(p, c, "deny", 0,
+			       "TLS SNI does not match the CONNECT host", sni);
+			conn_free(p, c, 1);
+			return;
+		}
+		break;
+	case TLS_NO_SNI:
+		ev_log(p, c, p->cfg->no_sni_deny ? "deny" : "allow", 0,
+		       "TLS ClientHello without SNI", NULL);
+		if (p->cfg->no_sni_deny) {
+			conn_free(p, c, 1);
+			return;
+		}
+		break;
+	default:
+		goto bad;
+	}
+	if (c->lowat) {
+		set_int(c->cfd, SOL_SOCKET, SO_RCVLOWAT, 1);
+		c->lowat = 0;
+		tl_add(p, c, L_IDLE);
+	}
+	c->d[0].mode = M_SPLICE;
+	pump(p, c, 0);
+	return;
+bad:
+	ev_log(p, c, "deny", 0, r == -EMSGSIZE ? "TLS ClientHello too large" :
+		"malformed TLS ClientHello", NULL);
+	conn_free(p, c, 1);
+}
+
+/* A forwarded request's response head: rewritten into the pipe. */
+static void resp_head(struct proxy *p, struct conn *c)
+{
+	struct dir *d = &c->d[1];
+	struct http_scan s;
+	ssize_t n;
+	int r, m;
+
+	for (;;) {
+		while (d->inpipe) {
+			n = splice(d->pr, NULL, c->cfd, NULL, d->inpipe,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				d->inpipe -= (uint32_t)n;
+				continue;
+			}
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			conn_free(p, c, 1);
+			return;
+		}
+		if (d->mode != M_RESP) {
+			pump(p, c, 1);
+			return;
+		}
+		n = recv(c->ufd, p->head, sizeof(p->head), MSG_PEEK);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				fail(p, c, 502, "upstream failed before its response");
+			return;
+		}
+		if (n == 0) {
+			fail(p, c, 502, "upstream closed without a response");
+			return;
+		}
+		memset(&s, 0, sizeof(s));
+		r = http_scan(&s, p->head, (size_t)n);
+		if (r == 0 && n <= HTTP_HEAD_MAX)
+			return;
+		if (r <= 0 || http_parse_response(p->head, (size_t)r, &p->resp) < 0) {
+			fail(p, c, 502, r == 0 || r == -EMSGSIZE ?
+			     "upstream response head too large" :
+			     "malformed upstream response head");
+			return;
+		}
+		m = http_response_head(p->head, &p->resp, p->out, sizeof(p->out));
+		if (m < 0 || write(d->pw, p->out, (size_t)m) != m ||
+		    recv(c->ufd, p->head, (size_t)r, 0) != r) {
+			fail(p, c, 502, "unable to pass the response head");
+			return;
+		}
+		d->inpipe = (uint32_t)m;
+		c->replied = 1;
+		if (p->resp.status >= 200 || p->resp.status == 101)
+			d->mode = M_SPLICE;
+		if (c->list == L_IDLE)
+			tl_add(p, c, L_IDLE);
+	}
+}
+
+static void dir_run(struct proxy *p, struct conn *c, int k)
+{
+	switch (c->d[k].mode) {
+	case M_HELLO:
+		hello_check(p, c);
+		break;
+	case M_RESP:
+		resp_head(p, c);
+		break;
+	default:
+		pump(p, c, k);
+	}
+}
+
+static void run_both(struct proxy *p, struct conn *c)
+{
+	uint32_t gen = c->gen;
+
+	dir_run(p, c, 0);
+	if (c->gen == gen && c->state == CS_OPEN)
+		dir_run(p, c, 1);
+}
+
+/* ---- upstream connection ---- */
+
+static void open_tunnel(struct proxy *p, struct conn *c)
+{
+	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+	int avail = 0, r = 0;
+
+	if (c->kind == HTTP_CONNECT) {
+		if (ioctl(c->cfd, FIONREAD, &avail) < 0 || avail > c->head_len) {
+			deny(p, c, 400, "data sent before the 200 reply");
+			return;
+		}
+		if (recv(c->cfd, p->head, c->head_len, 0) != c->head_len ||
+		    make_pipes(c) < 0) {
+			fail(p, c, 502, "unable to set up the tunnel");
+			return;
+		}
+		if (send(c->cfd, ok, sizeof(ok) - 1, MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(ok) - 1) {
+			conn_free(p, c, 1);
+			return;
+		}
+		c->replied = 1;
+		c->d[0].mode = M_HELLO;
+		c->d[1].mode = M_SPLICE;
+	} else {
+		/* The head is still in the socket, byte for byte as parsed. */
+		if (recv(c->cfd, p->head, c->head_len, MSG_PEEK) != c->head_len ||
+		    http_parse_request(p->head, c->head_len, &p->req) < 0 ||
+		    (r = http_forward_head(p->head, &p->req, p->out,
+					   sizeof(p->out))) < 0 ||
+		    make_pipes(c) < 0 || write(c->d[0].pw, p->out, (size_t)r) != r ||
+		    recv(c->cfd, p->head, c->head_len, 0) != c->head_len) {
+			fail(p, c, 502, "unable to forward the request head");
+			return;
+		}
+		c->d[0].inpipe = (uint32_t)r;
+		c->d[1].mode = M_RESP;
+		if (p->req.body == BODY_CHUNKED)
+			c->d[0].mode = M_CHUNKED;
+		else if (p->req.body == BODY_LENGTH)
+			c->d[0].mode = M_LENGTH;
+		else
+			c->d[0].mode = M_STOP;
+		c->left = p->req.length;
+	}
+	c->state = CS_OPEN;
+	tl_add(p, c, L_IDLE);
+	p->allowed++;
+	ev_log(p, c, "allow", 0, NULL, NULL);
+	run_both(p, c);
+}
+
+static void try_next(struct proxy *p, struct conn *c);
+
+static void connect_done(struct proxy *p, struct conn *c)
+{
+	int err = 0;
+	socklen_t l = sizeof(err);
+
+	if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+		err = errno;
+	if (err) {
+		c->err = err;
+		close_fd(&c->ufd);
+		try_next(p, c);
+		return;
+	}
+	open_tunnel(p, c);
+}
+
+/* Connect to the next candidate address: the literal, or the pinned
+ * addresses in turn. Internal ones only when the policy names them. */
+static void try_next(struct proxy *p, struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	for (;;) {
+		struct sb_ip ip;
+		int fd;
+
+		if (c->pin) {
+			if (c->ipi >= c->pin->nips)
+				break;
+			ip = c->pin->ips[c->ipi++];
+			ip_fold(&ip);
+		} else {
+			if (c->ipi++)
+				break;
+			ip = c->ip;
+		}
+		if (ip_is_internal(&ip) && !policy_names_ip(p->pol, &ip)) {
+			c->internal = 1;
+			continue;
+		}
+		c->ip = ip;
+		c->tried++;
+		fd = socket(ip.family == 4 ? AF_INET : AF_INET6,
+			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			c->err = errno;
+			continue;
+		}
+		set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+		sl = sockaddr_make(&ip, c->port, &ss);
+		if ((connect(fd, (struct sockaddr *)&ss, sl) == 0 ||
+		     errno == EINPROGRESS) &&
+		    ep_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+			   ev_data(p, c, T_UP)) == 0) {
+			c->ufd = fd;
+			c->state = CS_CONNECT;
+			tl_add(p, c, L_CONNECT);
+			return;
+		}
+		c->err = errno;
+		close(fd);
+	}
+	if (!c->tried) {
+		deny(p, c, 403, c->internal ? "internal address not named by "
+			"the policy" : "no address to connect to");
+		return;
+	}
+	{
+		char why[120];
+		struct buf b = BUF_ON(why);
+
+		buf_puts(&b, "unable to connect: ");
+		buf_puts(&b, err_str(c->err ? c->err : ETIMEDOUT));
+		fail(p, c, c->err == ETIMEDOUT ? 504 : 502, buf_str(&b));
+	}
+}
+
+/* ---- names pinned on first use (wildcard entries) ---- */
+
+static uint16_t ns_port(const struct dns_conf *d, int i)
+{
+	return d->nns ? d->ns[i].port : DNS_PORT;
+}
+
+/* (Re)send the queries still unanswered, from a fresh socket: a new
+ * source port and new ids for every try. */
+static int dnsq_send(struct proxy *p, int i)
+{
+	const struct dns_conf *d = p->cfg->dns;
+	struct dnsq *q = &p->q[i];
+	struct sockaddr_storage ss;
+	struct sb_ip lo = { 4, { 127, 0, 0, 1 } };
+	const struct sb_ip *ns = &lo;
+	int k = d->nns ? q->tries % d->nns : 0, r;
+	socklen_t sl;
+
+	close_fd(&q->fd);
+	if (d->nns)
+		ns = &d->ns[k].ip;
+	q->fd = socket(ns->family == 4 ? AF_INET : AF_INET6,
+		       SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (q->fd < 0)
+		return -errno;
+	sl = sockaddr_make(ns, ns_port(d, k), &ss);
+	if (connect(q->fd, (struct sockaddr *)&ss, sl) < 0)
+		return -errno;
+	r = ep_add(p, q->fd, EPOLLIN, (uint64_t)i << 3 | T_DNS);
+	if (r < 0)
+		return r;
+	for (int t = 0; t < 2; t++) {
+		uint8_t m[DNS_QUERY_MAX];
+		int n;
+
+		if (q->done[t])
+			continue;
+		r = dns_random_id(&q->id[t]);
+		if (r < 0)
+			return r;
+		n = dns_query_build(m, sizeof(m), q->id[t], q->name,
+				    t ? DNS_T_AAAA : DNS_T_A);
+		if (n < 0)
+			return -EINVAL;
+		if (send(q->fd, m, (size_t)n, MSG_NOSIGNAL) < 0 &&
+		    errno != ECONNREFUSED)
+			return -errno;
+	}
+	q->deadline = p->now + (d->timeout_ms > 0 ? d->timeout_ms : 2000);
+	return 0;
+}
+
+/* The lookup is over: freeze what it found (never to be resolved
+ * again), and let the connections waiting for it go on. */
+static void dnsq_finish(struct proxy *p, int i, int err)
+{
+	struct dnsq *q = &p->q[i];
+	uint32_t at = p->l[L_DNS].head;
+	char why[160];
+	struct buf b = BUF_ON(why);
+
+	close_fd(&q->fd);
+	if (q->n > 0)
+		err = pin_commit(p->dyn, q->name, 0, q->ips, q->n, 1, NULL);
+	else if (!err)
+		err = q->rcode == DNS_R_NXDOMAIN ? -ENXIO : -ENODATA;
+	q->name[0] = 0;         /* the slot is free */
+	buf_puts(&b, "host allowed but could not be pinned: ");
+	buf_puts(&b, err == -ENOSPC ? "pin table full" : dns_strerror(err));
+	buf_str(&b);
+	while (at) {
+		struct conn *c = &p->c[at - 1];
+
+		at = c->next;
+		if (c->state != CS_DNS || c->dnsq != i)
+			continue;
+		tl_del(p, c);
+		c->pin = err ? NULL : pin_find(p->dyn, c->host, c->port);
+		if (!c->pin) {
+			deny(p, c, 403, why);
+			continue;
+		}
+		c->ipi = 0;
+		try_next(p, c);
+	}
+}
+
+static void on_dns(struct proxy *p, int i)
+{
+	struct dnsq *q = &p->q[i];
+
+	for (;;) {
+		ssize_t n;
+
+		if (q->fd < 0)
+			return;
+		n = recv(q->fd, p->tmp, sizeof(p->tmp), MSG_DONTWAIT);
+		if (n < 0) {
+			/* ICMP unreachable: the next try, at its time */
+			if (errno != EAGAIN && errno != EINTR)
+				close_fd(&q->fd);
+			return;
+		}
+		for (int t = 0; t < 2; t++) {
+			int rcode = 0, trunc = 0, r;
+
+			if (q->done[t])
+				continue;
+			r = dns_answer_parse(p->tmp, (size_t)n, q->id[t], q->name,
+					     t ? DNS_T_AAAA : DNS_T_A,
+					     q->ips + q->n, DNSQ_IPS - q->n,
+					     &rcode, &trunc);
+			if (r == -EPROTO)
+				continue;       /* not this question's */
+			q->done[t] = 1;
+			if (r > 0)
+				q->n += r;
+			if (!t || rcode)
+				q->rcode = rcode;
+			break;
+		}
+		if (q->done[0] && q->done[1]) {
+			dnsq_finish(p, i, 0);
+			return;
+		}
+	}
+}
+
+static void dns_tick(struct proxy *p)
+{
+	const struct dns_conf *d = p->cfg->dns;
+
+	for (int i = 0; i < DNSQ_MAX; i++) {
+		struct dnsq *q = &p->q[i];
+		int tries = (d && d->attempts > 0 ? d->attempts : 2) *
+			    (d && d->nns ? d->nns : 1);
+
+		if (!q->name[0] || q->deadline > p->now)
+			continue;
+		if (++q->tries >= tries || dnsq_send(p, i) < 0)
+			dnsq_finish(p, i, q->n ? 0 : -ETIMEDOUT);
+	}
+}
+
+/* Pin c's host now: the hosts file, or a lookup joined or started. */
+static void dns_start(struct proxy *p, struct conn *c)
+{
+	const struct dns_conf *d = p->cfg->dns;
+	struct sb_ip ips[DNSQ_IPS];
+	int free = -1, n, r;
+
+	if (!d) {
+		deny(p, c, 403, "host allowed but not pinned");
+		return;
+	}
+	for (int i = 0; i < DNSQ_MAX; i++) {
+		if (p->q[i].name[0] && !strcmp(p->q[i].name, c->host)) {
+			c->dnsq = (uint8_t)i;
+			goto wait;
+		}
+		if (!p->q[i].name[0] && free < 0)
+			free = i;
+	}
+	n = d->hosts ? dns_hosts_lookup(d->hosts, c->host, ips, DNSQ_IPS) : 0;
+	if (n > 0) {
+		r = pin_commit(p->dyn, c->host, 0, ips, n, 1, NULL);
+		c->pin = r ? NULL : pin_find(p->dyn, c->host, c->port);
+		if (!c->pin) {
+			deny(p, c, 403, "host allowed but could not be pinned");
+			return;
+		}
+		c->ipi = 0;
+		try_next(p, c);
+		return;
+	}
+	if (free < 0) {
+		deny(p, c, 503, "too many names being resolved");
+		return;
+	}
+	memset(&p->q[free], 0, sizeof(p->q[free]));
+	p->q[free].fd = -1;
+	memcpy(p->q[free].name, c->host, sizeof(c->host));
+	if (dnsq_send(p, free) < 0) {
+		close_fd(&p->q[free].fd);
+		p->q[free].name[0] = 0;
+		fail(p, c, 502, "unable to query the resolver");
+		return;
+	}
+	c->dnsq = (uint8_t)free;
+wait:
+	c->state = CS_DNS;
+	tl_add(p, c, L_DNS);
+}
+
+/* ---- the request ---- */
+
+static void decide(struct proxy *p, struct conn *c, const struct http_req *r)
+{
+	const struct pin *pin = NULL;
+	int avail = 0;
+
+	c->kind = r->kind;
+	c->port = r->port;
+	c->is_ip = r->is_ip;
+	memcpy(c->host, r->host, sizeof(c->host));
+	if (r->is_ip) {
+		c->ip = r->ip;
+		if (!policy_allows_ip(p->pol, &r->ip, r->port)) {
+			deny(p, c, 403, "destination not on the allowlist");
+			return;
+		}
+		if (ip_is_internal(&r->ip) && !policy_names_ip(p->pol, &r->ip)) {
+			deny(p, c, 403, "internal address not named by the "
+			     "policy");
+			return;
+		}
+	} else {
+		if (!policy_allows_host(p->pol, r->host, r->port)) {
+			deny(p, c, 403, "destination not on the allowlist");
+			return;
+		}
+		if (p->cfg->pins)
+			pin = pin_find(p->cfg->pins, r->host, r->port);
+		if (!pin)
+			pin = pin_find(p->dyn, r->host, r->port);
+	}
+	if (r->kind == HTTP_CONNECT &&
+	    (ioctl(c->cfd, FIONREAD, &avail) < 0 || avail > c->head_len)) {
+		deny(p, c, 400, "data sent before the 200 reply");
+		return;
+	}
+	if (!r->is_ip && !pin) {
+		dns_start(p, c);
+		return;
+	}
+	c->pin = pin;
+	c->ipi = 0;
+	try_next(p, c);
+}
+
+/* Read (peek) the request head; decide once it is whole. */
+static void head_read(struct proxy *p, struct conn *c, uint32_t events)
+{
+	ssize_t n;
+	size_t room;
+	int r;
+
+	for (;;) {
+		room = sizeof(p->head) - (c->peekoff ? c->scan.len : 0);
+		n = recv(c->cfd, p->head, room, MSG_PEEK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN)
+			conn_free(p, c, 0);
+		else if (events & (EPOLLRDHUP | EPOLLHUP))
+			goto closed;
+		return;
+	}
+	if (n == 0)
+		goto closed;
+	if (!c->peekoff)
+		memset(&c->scan, 0, sizeof(c->scan));
+	r = http_scan(&c->scan, p->head, (size_t)n);
+	if (r == 0) {
+		if (events & (EPOLLRDHUP | EPOLLHUP))
+			goto closed;
+		/* Wait for more, and from now on peek only what is new. */
+		if (!c->peekoff) {
+			int off = (int)c->scan.len;
+
+			if (setsockopt(c->cfd, SOL_SOCKET, SO_PEEK_OFF, &off,
+				       sizeof(off)) == 0)
+				c->peekoff = 1;
+		}
+		return;
+	}
+	if (r < 0) {
+		deny(p, c, r == -EMSGSIZE ? 431 : 400, r == -EMSGSIZE ?
+		     "request head too large" : "malformed request head");
+		return;
+	}
+	if (c->peekoff) {
+		int off = -1;
+
+		c->peekoff = 0;
+		if (setsockopt(c->cfd, SOL_SOCKET, SO_PEEK_OFF, &off,
+			       sizeof(off)) < 0 ||
+		    recv(c->cfd, p->head, (size_t)r, MSG_PEEK) != r) {
+			conn_free(p, c, 1);
+			return;
+		}
+	}
+	c->head_len = (uint16_t)r;
+	r = http_parse_request(p->head, (size_t)r, &p->req);
+	if (r < 0) {
+		deny(p, c, r == -EMSGSIZE ? 431 : 400,
+		     p->req.why ? p->req.why : "malformed request");
+		return;
+	}
+	decide(p, c, &p->req);
+	return;
+closed:
+	/* A client that closed mid-head: nothing to answer. */
+	if (c->scan.len || n > 0)
+		ev_log(p, c, "deny", 400, "client closed mid-head", NULL);
+	conn_free(p, c, 0);
+}
+
+/* ---- accepting ---- */
+
+static struct conn *conn_new(struct proxy *p)
+{
+	struct conn *c;
+	uint32_t i, gen;
+	uint8_t pending;
+
+	if (p->freelist) {
+		i = p->freelist - 1;
+		p->freelist = p->c[i].next;
+	} else if (p->used < p->max) {
+		i = (uint32_t)p->used++;
+	} else {
+		return NULL;
+	}
+	c = &p->c[i];
+	gen = c->gen;
+	pending = c->pending;   /* a queued index stays queued */
+	memset(c, 0, sizeof(*c));
+	c->gen = gen;
+	c->pending = pending;
+	c->cfd = c->ufd = -1;
+	c->d[0].pr = c->d[0].pw = c->d[1].pr = c->d[1].pw = -1;
+	p->nconns++;
+	return c;
+}
+
+static void refuse_full(struct proxy *p, int fd, const struct sb_ip *ip,
+			uint16_t port)
+{
+	struct conn tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.cfd = fd;
+	tmp.peer = *ip;
+	tmp.peer_port = port;
+	(void)recv(fd, p->out, sizeof(p->out), MSG_DONTWAIT);
+	ev_log(p, &tmp, "deny", 503, "too many connections", NULL);
+	reply(fd, 503, "too many connections");
+	(void)shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+static void on_accept(struct proxy *p)
+{
+	for (int i = 0; i < 64 && p->lfd >= 0; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct sb_ip ip;
+		uint16_t port;
+		struct conn *c;
+		int fd;
+
+		fd = accept4(p->lfd, (struct sockaddr *)&ss, &sl,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    p->reserve >= 0) {
+				/* Out of descriptors: take one back to turn
+				 * the client away rather than spin. */
+				close_fd(&p->reserve);
+				fd = accept(p->lfd, NULL, NULL);
+				if (fd >= 0) {
+					reply(fd, 503, "out of file descriptors");
+					close(fd);
+				}
+				p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				log_event(p->cfg->log_fd, "error", "proxy",
+					  "out of file descriptors");
+			}
+			return;
+		}
+		p->accepted++;
+		if (sockaddr_parse(&ss, sl, &ip, &port) < 0) {
+			close(fd);
+			continue;
+		}
+		c = conn_new(p);
+		if (!c) {
+			refuse_full(p, fd, &ip, port);
+			continue;
+		}
+		c->cfd = fd;
+		c->peer = ip;
+		c->peer_port = port;
+		c->state = CS_HEAD;
+		set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+		tl_add(p, c, L_HEAD);
+		if (ep_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+			   ev_data(p, c, T_CLIENT)) < 0) {
+			conn_free(p, c, 1);
+			continue;
+		}
+		/* The head is usually there already. */
+		head_read(p, c, 0);
+	}
+}
+
+/* ---- timeouts ---- */
+
+static void expire(struct proxy *p, struct conn *c)
+{
+	switch (c->list) {
+	case L_HEAD:
+		deny(p, c, 408, "request head deadline passed");
+		break;
+	case L_CONNECT:
+		c->err = ETIMEDOUT;
+		close_fd(&c->ufd);
+		tl_del(p, c);
+		try_next(p, c);
+		break;
+	case L_HELLO:
+		ev_log(p, c, "deny", 0, "TLS ClientHello deadline passed", NULL);
+		conn_free(p, c, 1);
+		break;
+	case L_DNS:
+		deny(p, c, 403, "host allowed but could not be pinned");
+		break;
+	default:  /* L_IDLE, L_LINGER */
+		conn_free(p, c, c->list == L_IDLE);
+		break;
+	}
+}
+
+static void expire_all(struct proxy *p)
+{
+	for (int l = 1; l < L__N; l++) {
+		while (p->l[l].head) {
+			struct conn *c = &p->c[p->l[l].head - 1];
+
+			if (c->deadline > p->now)
+				break;
+			expire(p, c);
+			/* expire() takes c off the list or gives it a later
+			 * deadline; never spin on it */
+			if (c->list == l && c->deadline <= p->now)
+				tl_del(p, c);
+		}
+	}
+}
+
+static int next_timeout(struct proxy *p)
+{
+	int64_t t = -1;
+
+	if (p->pend_n)
+		return 0;
+	for (int l = 1; l < L__N; l++) {
+		if (p->l[l].head) {
+			int64_t d = p->c[p->l[l].head - 1].deadline;
+
+			if (t < 0 || d < t)
+				t = d;
+		}
+	}
+	for (int i = 0; i < DNSQ_MAX; i++)
+		if (p->q[i].name[0] && (t < 0 || p->q[i].deadline < t))
+			t = p->q[i].deadline;
+	if (p->draining && (t < 0 || p->drain_end < t))
+		t = p->drain_end;
+	if (t < 0)
+		return -1;
+	t -= p->now;
+	return t < 0 ? 0 : t > 60000 ? 60000 : (int)t;
+}
+
+/* ---- signals ---- */
+
+static void on_signal(struct proxy *p)
+{
+	struct signalfd_siginfo si;
+
+	while (read(p->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGUSR1) {
+			sum_log(p);
+			continue;
+		}
+		if (si.ssi_signo == SIGHUP)
+			continue;
+		if (p->draining) {
+			p->stop = 1;    /* a second TERM: now */
+			continue;
+		}
+		p->draining = 1;
+		p->drain_end = p->now + p->tmo[0];
+		close_fd(&p->lfd);
+		log_event(p->cfg->log_fd, "exit", "proxy",
+			  "signal: draining open connections");
+	}
+}
+
+/* ---- the loop ---- */
+
+static void on_conn_event(struct proxy *p, uint64_t u, uint32_t ev)
+{
+	uint32_t i = (uint32_t)(u >> 3) & 0x1fffffff, tag = (uint32_t)u & 7;
+	struct conn *c;
+
+	if (i >= (uint32_t)p->used)
+		return;
+	c = &p->c[i];
+	if (c->gen != (uint32_t)(u >> 32) || c->state == CS_FREE)
+		return;
+	if (tag == T_CLIENT) {
+		switch (c->state) {
+		case CS_HEAD:
+			if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				head_read(p, c, ev);
+			break;
+		case CS_DNS:
+		case CS_CONNECT:
+			if (ev & (EPOLLHUP | EPOLLERR))
+				conn_free(p, c, 1);
+			break;
+		case CS_OPEN:
+			if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				dir_run(p, c, 0);
+			if (c->state == CS_OPEN && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+				dir_run(p, c, 1);
+			break;
+		case CS_LINGER:
+			linger_read(p, c);
+			break;
+		}
+		return;
+	}
+	if (c->state == CS_CONNECT) {
+		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			connect_done(p, c);
+	} else if (c->state == CS_OPEN) {
+		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			dir_run(p, c, 1);
+		if (c->state == CS_OPEN && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+			dir_run(p, c, 0);
+	}
+}
+
+static void run_pending(struct proxy *p)
+{
+	uint32_t n = p->pend_n;
+
+	while (n--) {
+		uint32_t i = p->pend[p->pend_head];
+		struct conn *c = &p->c[i];
+
+		p->pend_head = (p->pend_head + 1) % (uint32_t)p->max;
+		p->pend_n--;
+		c->pending = 0;
+		if (c->state == CS_OPEN)
+			run_both(p, c);
+	}
+}
+
+static void loop(struct proxy *p)
+{
+	struct epoll_event ev[128];
+
+	while (!p->stop) {
+		int n = epoll_wait(p->ep, ev, (int)LEN(ev), next_timeout(p));
+
+		p->now = mono_ms();
+		if (n < 0 && errno != EINTR) {
+			log_event(p->cfg->log_fd, "error", "proxy",
+				  "epoll_wait failed");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t u = ev[i].data.u64;
+
+			switch (u & 7) {
+			case T_LISTEN:
+				on_accept(p);
+				break;
+			case T_SIGNAL:
+				on_signal(p);
+				break;
+			case T_DNS:
+				on_dns(p, (int)(u >> 3) & (DNSQ_MAX - 1));
+				break;
+			default:
+				on_conn_event(p, u, ev[i].events);
+			}
+		}
+		run_pending(p);
+		dns_tick(p);
+		expire_all(p);
+		if (p->draining && (p->nconns == 0 || p->now >= p->drain_end))
+			break;
+	}
+}
+
+/* ---- set-up ---- */
+
+void proxy_cfg_init(struct proxy_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen_fd = -1;
+	c->ready_fd = -1;
+	c->log_fd = 2;
+	c->max_conns = 1024;
+	c->head_ms = 10000;
+	c->connect_ms = 10000;
+	c->hello_ms = 10000;
+	c->idle_ms = 300000;
+	c->drain_ms = 30000;
+	c->dns_ms = 5000;
+	c->who = 1;
+	c->listen_ip.family = 4;
+	c->listen_ip.a[0] = 127;
+	c->listen_ip.a[3] = 1;
+	c->listen_port = 3128;
+}
+
+int proxy_listen(const struct sb_ip *ip, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_make(ip, port, &ss);
+	int fd, one = 1;
+
+	fd = socket(ip->family == 4 ? AF_INET : AF_INET6,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 4096) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* Room for six descriptors a connection: raise the soft limit, or fit
+ * the table to the hard one. */
+static int fit_fds(struct proxy *p)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)p->max * 6 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur >= want)
+		return 0;
+	rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur < want) {
+		char why[120];
+		struct buf b = BUF_ON(why);
+		int max = (int)((rl.rlim_cur - 64) / 6);
+
+		if (max < 1)
+			return -EMFILE;
+		buf_puts(&b, "RLIMIT_NOFILE too low: max-conns lowered to ");
+		buf_putu(&b, (unsigned)max);
+		log_event(p->cfg->log_fd, "degrade", "proxy", buf_str(&b));
+		p->max = max;
+	}
+	return 0;
+}
+
+static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
+{
+	sigset_t set;
+	int r;
+
+	p->cfg = cfg;
+	p->pol = cfg->pol;
+	p->ep = p->lfd = p->sfd = p->nl = p->reserve = -1;
+	p->max = cfg->max_conns > 0 ? cfg->max_conns : 1;
+	if (p->max > 1 << 20)
+		p->max = 1 << 20;
+	p->tmo[0] = cfg->drain_ms;
+	p->tmo[L_HEAD] = cfg->head_ms;
+	p->tmo[L_DNS] = cfg->dns_ms;
+	if (cfg->dns) {
+		/* Long enough for every try the lookup makes. */
+		int all = (cfg->dns->attempts > 0 ? cfg->dns->attempts : 2) *
+			  (cfg->dns->nns ? cfg->dns->nns : 1) *
+			  (cfg->dns->timeout_ms > 0 ? cfg->dns->timeout_ms :
+						       2000) + 1000;
+
+		if (all > p->tmo[L_DNS])
+			p->tmo[L_DNS] = all;
+	}
+	for (int i = 0; i < DNSQ_MAX; i++)
+		p->q[i].fd = -1;
+	p->tmo[L_CONNECT] = cfg->connect_ms;
+	p->tmo[L_IDLE] = cfg->idle_ms;
+	p->tmo[L_HELLO] = cfg->hello_ms;
+	p->tmo[L_LINGER] = LINGER_MS;
+	p->now = mono_ms();
+	if (!cfg->pol)
+		return -EINVAL;
+	r = fit_fds(p);
+	if (r < 0)
+		return r;
+	/* Allocated once, touched as used: idle costs a few pages. */
+	p->c = mem_map((size_t)p->max * sizeof(*p->c));
+	p->pend = mem_map((size_t)p->max * sizeof(*p->pend));
+	p->sum = mem_map(SUM_MAX * sizeof(*p->sum));
+	p->dyn = mem_map(sizeof(*p->dyn));
+	if (!p->c || !p->pend || !p->sum || !p->dyn)
+		return -ENOMEM;
+	p->lfd = cfg->listen_fd;
+	if (p->lfd < 0) {
+		p->lfd = proxy_listen(&cfg->listen_ip, cfg->listen_port);
+		if (p->lfd < 0)
+			return p->lfd;
+	} else if (fcntl(p->lfd, F_SETFL, fcntl(p->lfd, F_GETFL) | O_NONBLOCK) < 0) {
+		return -errno;
+	}
+	p->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (p->ep < 0)
+		return -errno;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return -errno;
+	p->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (p->sfd < 0)
+		return -errno;
+	r = ep_add(p, p->lfd, EPOLLIN, T_LISTEN);
+	if (r == 0)
+		r = ep_add(p, p->sfd, EPOLLIN, T_SIGNAL);
+	if (r < 0)
+		return r;
+	/* Optional: without them, fewer log fields, or no EMFILE relief. */
+	p->nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+static void teardown(struct proxy *p)
+{
+	for (int i = 0; i < p->used; i++)
+		if (p->c[i].state != CS_FREE)
+			conn_free(p, &p->c[i], 1);
+	close_fd(&p->lfd);
+	close_fd(&p->ep);
+	close_fd(&p->sfd);
+	close_fd(&p->nl);
+	close_fd(&p->reserve);
+	for (int i = 0; i < DNSQ_MAX; i++)
+		close_fd(&p->q[i].fd);
+	if (p->dyn)
+		munmap(p->dyn, sizeof(*p->dyn));
+	if (p->c)
+		munmap(p->c, (size_t)p->max * sizeof(*p->c));
+	if (p->pend)
+		munmap(p->pend, (size_t)p->max * sizeof(*p->pend));
+	if (p->sum)
+		munmap(p->sum, SUM_MAX * sizeof(*p->sum));
+}
+
+static void log_start(struct proxy *p)
+{
+	struct log_ev e;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct sb_ip ip;
+	uint16_t port;
+	char a[48];
+
+	log_begin(&e, "start");
+	log_s(&e, "layer", "proxy");
+	if (getsockname(p->lfd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    sockaddr_parse(&ss, sl, &ip, &port) == 0) {
+		ip_format(&ip, a, sizeof(a));
+		log_s(&e, "listen", a);
+		log_i(&e, "port", port);
+	}
+	log_i(&e, "allow", p->pol->nallow);
+	log_i(&e, "pins", p->cfg->pins ? p->cfg->pins->n : 0);
+	log_i(&e, "max_conns", p->max);
+	log_i(&e, "pid", getpid());
+	log_end(&e, p->cfg->log_fd);
+}
+
+int proxy_run(const struct proxy_cfg *cfg)
+{
+	struct proxy *p = mem_map(sizeof(*p));
+	struct sigaction ign, oldpipe;
+	sigset_t old;
+	int r;
+
+	if (!p) {
+		if (cfg->ready_fd >= 0)
+			close(cfg->ready_fd);
+		return -ENOMEM;
+	}
+	sigprocmask(SIG_SETMASK, NULL, &old);
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &oldpipe);
+	r = setup(p, cfg, &old);
+	if (r < 0) {
+		log_event(cfg->log_fd, "error", "proxy", err_str(r));
+		if (cfg->ready_fd >= 0)
+			close(cfg->ready_fd);
+		goto out;
+	}
+	log_start(p);
+	if (cfg->ready_fd >= 0) {
+		(void)write_all(cfg->ready_fd, "R", 1);
+		close(cfg->ready_fd);
+	}
+	loop(p);
+	sum_log(p);
+	{
+		struct log_ev e;
+
+		log_begin(&e, "exit");
+		log_s(&e, "layer", "proxy");
+		log_i(&e, "accepted", (long long)p->accepted);
+		log_i(&e, "allowed", (long long)p->allowed);
+		log_i(&e, "denied", (long long)p->denied);
+		log_i(&e, "failed", (long long)p->failed);
+		log_i(&e, "open", p->nconns);
+		log_end(&e, cfg->log_fd);
+	}
+	r = 0;
+out:
+	teardown(p);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	sigaction(SIGPIPE, &oldpipe, NULL);
+	munmap(p, sizeof(*p));
+	return r;
+}

@@ -1,0 +1,93 @@
+/* lib/proxy.h - sb-proxy's engine: the loopback HTTP CONNECT proxy that
+ * enforces the allowlist (SPEC "sb-proxy"). One epoll loop, non-blocking
+ * throughout; a fixed connection table allocated once; tunnels spliced
+ * through pipes (no user-space copy). Used by applets/proxy.c and, in a
+ * forked child, by sb-exec:
+ *
+ *	struct proxy_cfg pc;
+ *	int ready[2], lfd;
+ *
+ *	proxy_cfg_init(&pc);
+ *	lfd = proxy_listen(&pol.proxy_ip, pol.proxy_port);  -errno or fd;
+ *					bound and listening at once: the
+ *					kernel queues connections from here
+ *	pipe2(ready, O_CLOEXEC);
+ *	pc.pol = &pol;                  allow entries (the caller's copy)
+ *	pc.pins = &pins;                pinned names, or NULL
+ *	pc.dns = &dns;                  for *.domain names, or NULL
+ *	pc.listen_fd = lfd;
+ *	pc.ready_fd = ready[1];
+ *	pc.log_fd = log_fd;
+ *	pid = fork();
+ *	if (pid == 0) {
+ *		close(ready[0]);
+ *		_exit(proxy_run(&pc) < 0 ? 125 : 0);
+ *	}
+ *	close(ready[1]);
+ *	read(ready[0], &c, 1) == 1     serving; 0 bytes: it failed (exited)
+ *	...
+ *	kill(pid, SIGTERM);             stop accepting, drain, exit 0
+ *	waitpid(pid, ...);
+ *
+ * Signals, while proxy_run runs: SIGTERM and SIGINT stop accepting, let the
+ * open connections finish (at most drain_ms), then return 0; a second one
+ * returns at once. SIGUSR1 logs the denial summary. SIGPIPE is ignored.
+ * proxy_run blocks these four and restores the mask and SIGPIPE before it
+ * returns.
+ *
+ * Memory: idle, about the policy plus a few pages; each connection costs
+ * sizeof(struct conn) (under 512 bytes) of user space, allocated up front
+ * and touched on first use; its bytes stay in the kernel (socket buffers
+ * and two pipes). File descriptors: six per tunnel; proxy_run raises
+ * RLIMIT_NOFILE's soft limit to fit max_conns, or lowers max_conns (and
+ * logs a degrade event) when the hard limit is too low. */
+#ifndef SB_PROXY_H
+#define SB_PROXY_H
+
+#include <stdint.h>
+
+#include "dns.h"
+#include "pin.h"
+#include "policy.h"
+#include "sockaddr.h"
+
+struct proxy_cfg {
+	const struct policy *pol;       /* required: allow entries */
+	const struct pin_table *pins;   /* names pinned ahead, or NULL */
+	int listen_fd;                  /* listening TCP socket, or -1:
+					   proxy_run listens on listen_ip */
+	struct sb_ip listen_ip;         /* default: the policy's proxy */
+	uint16_t listen_port;
+	int ready_fd;                   /* -1, or gets one byte ('R') once
+					   serving, then is closed */
+	int log_fd;                     /* JSON Lines (default 2) */
+	int max_conns;                  /* table size: 503 past it (1024) */
+	int head_ms;                    /* whole request head (10 s) */
+	int connect_ms;                 /* upstream connect (10 s) */
+	int hello_ms;                   /* rest of a started ClientHello
+					   (10 s) */
+	int idle_ms;                    /* tunnel without traffic (300 s) */
+	int drain_ms;                   /* after SIGTERM (30 s) */
+	int dns_ms;                     /* one name on first use (5 s) */
+	int no_sni_deny;                /* ClientHello without SNI: 0 let
+					   through (logged), 1 deny */
+	int who;                        /* find the client's pid and exe
+					   for the log (1) */
+	/* For names allowed but not pinned ahead (a *.domain entry's
+	 * names): resolved on first use in the loop (the hosts file, then
+	 * A and AAAA over UDP to these servers, 127.0.0.1 when none), then
+	 * frozen for the life of the proxy, never resolved again. NULL:
+	 * such names are denied. */
+	const struct dns_conf *dns;
+};
+
+/* The defaults above; pol, pins and the listener left for the caller. */
+void proxy_cfg_init(struct proxy_cfg *c);
+/* A non-blocking, close-on-exec TCP socket listening on ip:port
+ * (SO_REUSEADDR). The fd, or -errno. */
+int proxy_listen(const struct sb_ip *ip, uint16_t port);
+/* Serve until SIGTERM/SIGINT and the drain. 0, or -errno when it cannot
+ * start (then an error event is logged and ready_fd is closed unwritten). */
+int proxy_run(const struct proxy_cfg *c);
+
+#endif
