@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
 #include <sys/signalfd.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -17,8 +19,11 @@
 #include "buf.h"
 #include "landlock.h"
 #include "log.h"
+#include "notify.h"
 #include "opt.h"
 #include "pin.h"
+#include "probe.h"
+#include "proxy.h"
 #include "policy.h"
 #include "sb.h"
 #include "filter.h"
@@ -27,7 +32,9 @@
 static const char exec_help[] =
 	"usage: sb-exec [OPTION...] [--] CMD [ARG...]\n\n"
 	"Run CMD confined: Landlock (files, TCP ports, scopes), a seccomp\n"
-	"deny filter, no_new_privs. As PID 1 it forwards signals, reaps\n"
+	"deny filter, no_new_privs; every socket() and connect() decided by\n"
+	"a supervisor outside the sandbox, and a loopback proxy that allows\n"
+	"only the policy's destinations. As PID 1 it forwards signals, reaps\n"
 	"every child, and exits with CMD's status (128+N for signal N).\n"
 	"Exit codes: 125 sb-exec failed or bad policy, 126 CMD cannot be\n"
 	"executed, 127 CMD not found.\n\n"
@@ -46,6 +53,9 @@ static const char exec_help[] =
 	"  -g, --pgroup     run CMD in its own process group and signal it\n"
 	"  --resolver IP[:PORT]  pin names with this DNS server (repeatable)\n"
 	"  --hosts FILE     hosts file read before DNS (default /etc/hosts)\n"
+	"  --notify-socket PATH  hand the listener to a running sb-notifyd\n"
+	"  --no-proxy       do not start a proxy (one already listens at the\n"
+	"                   policy's proxy address)\n"
 	"  --print-policy   print the effective policy's allowlist and exit\n\n"
 	"The kernel sandboxer's LL_FS_RO, LL_FS_RW, LL_TCP_BIND,\n"
 	"LL_TCP_CONNECT and LL_SCOPED variables replace the matching rules.\n";
@@ -53,6 +63,7 @@ static const char exec_help[] =
 enum {
 	X_POLICY = 1, X_BEST, X_REPORT, X_LOG, X_RO, X_RW, X_ALLOW, X_DIRECT,
 	X_BIND, X_DNS, X_ENV, X_PROXY, X_PGROUP, X_RESOLVER, X_HOSTS,
+	X_NOTIFY_SOCKET, X_NO_PROXY,
 };
 
 static const struct opt exec_opts[] = {
@@ -71,6 +82,8 @@ static const struct opt exec_opts[] = {
 	{ "pgroup", 'g', 0, X_PGROUP },
 	{ "resolver", 0, 1, X_RESOLVER },
 	{ "hosts", 0, 1, X_HOSTS },
+	{ "notify-socket", 0, 1, X_NOTIFY_SOCKET },
+	{ "no-proxy", 0, 0, X_NO_PROXY },
 	{ 0, 0, 0, 0 },
 };
 
@@ -86,9 +99,10 @@ struct child_err {
 	int stage;     /* CE_* */
 	int err;       /* errno */
 };
-enum { CE_NNP = 1, CE_LANDLOCK, CE_SECCOMP, CE_EXEC };
+enum { CE_NNP = 1, CE_CAPS, CE_LANDLOCK, CE_SECCOMP, CE_NOTIFY, CE_EXEC };
 static const char *const stage_names[] = {
-	"", "set no_new_privs", "enforce Landlock", "load the seccomp filter",
+	"", "set no_new_privs", "drop capabilities", "enforce Landlock",
+	"load the seccomp filter", "hand the listener to the supervisor",
 	"execute",
 };
 
@@ -99,6 +113,11 @@ struct exec_ctx {
 	struct pin_table pins;
 	struct dns_conf dns;
 	const char *policy_file, *report_file, *log_file;
+	const char *notify_socket;    /* standalone sb-notifyd, or NULL */
+	int no_proxy;
+	int notify;                   /* install the notify filter */
+	int nsock[2];                 /* listener hand-off: [0] parent */
+	pid_t proxy_pid, super_pid;
 	int log_fd;
 	int pgroup;
 	int best_effort_flag;
@@ -117,7 +136,7 @@ static int fail(struct exec_ctx *c, const char *what, const char *obj,
 
 	say_err(what, obj ? " " : "", obj ? obj : "", err ? ": " : "",
 		err ? err_str(err) : "", NULL);
-	if (c->log_fd != 2) {
+	if (c->log_fd != LOG_STDERR_QUIET) {
 		log_begin(&e, "error");
 		log_s(&e, "reason", what);
 		log_s(&e, "object", obj);
@@ -138,7 +157,7 @@ static int policy_fail(struct exec_ctx *c, const struct policy_err *pe)
 	log_begin(&e, "error");
 	log_s(&e, "layer", "policy");
 	log_s(&e, "reason", msg);
-	if (c->log_fd != 2)
+	if (c->log_fd != LOG_STDERR_QUIET)
 		log_end(&e, c->log_fd);
 	return EX_SB;
 }
@@ -195,6 +214,20 @@ static void skip(struct exec_ctx *c, int ly, const char *why)
 		c->layer[ly] = why;
 }
 
+/* Can the supervisor hand sockets out? ADDFD with SEND came in 5.14 and
+ * Landlock ABI 2 in 5.19: a kernel with ABI >= 2 has it. Below that, ask
+ * the kernel by trying (sb-probe's test: a forked child, a notification). */
+static int notify_capable(int abi)
+{
+	struct probe_report r;
+
+	if (abi >= 2)
+		return 1;
+	memset(&r, 0, sizeof(r));
+	probe_seccomp(&r);
+	return r.have[PF_SECCOMP_ADDFD_SEND];
+}
+
 static int decide_layers(struct exec_ctx *c)
 {
 	const struct ll_plan *ll = &c->ll;
@@ -218,16 +251,20 @@ static int decide_layers(struct exec_ctx *c)
 	if (ll->abi && (ll->lost.fs & ~SB_LL_FS_RESOLVE_UNIX))
 		skip(c, LY_FS, "skipped: kernel lacks Landlock file rights "
 			       "(refer, truncate or ioctl_dev)");
-	/* The supervisor and the proxy are wired in by their issues. */
-	skip(c, LY_NOTIFY, "skipped: supervisor not built in");
-	skip(c, LY_PROXY, "skipped: proxy not built in");
+	if (!notify_capable(ll->abi))
+		skip(c, LY_NOTIFY, "skipped: kernel lacks seccomp user "
+				   "notification with ADDFD_FLAG_SEND (< 5.14)");
+	if (c->no_proxy)
+		skip(c, LY_PROXY, "skipped: --no-proxy (an outside proxy is "
+				  "expected at the policy's address)");
+	c->notify = !c->layer[LY_NOTIFY];
 	for (int i = 0; i < LY__N; i++) {
 		struct log_ev e;
 
 		if (!c->layer[i])
 			continue;
-		if (i == LY_NOTIFY || i == LY_PROXY)
-			continue;   /* not yet part of the contract */
+		if (i == LY_PROXY && c->no_proxy)
+			continue;   /* the user's choice, said in the report */
 		missing++;
 		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
 		log_s(&e, "layer", layer_names[i]);
@@ -325,6 +362,26 @@ static void build_env(struct exec_ctx *c)
 			continue;
 		c->envp[n++] = (char *)buf_str(&b);
 	}
+	if (!c->layer[LY_PROXY] || c->no_proxy) {
+		static const char *const names[] = { "HTTP_PROXY=",
+			"HTTPS_PROXY=", "http_proxy=", "https_proxy=" };
+		char ip[48];
+
+		ip_format(&c->pol.proxy_ip, ip, sizeof(ip));
+		for (size_t i = 0; i < LEN(names); i++) {
+			struct buf b = BUF_ON(c->envmem[n]);
+
+			buf_puts(&b, names[i]);
+			buf_puts(&b, "http://");
+			buf_puts(&b, c->pol.proxy_ip.family == 6 ? "[" : "");
+			buf_puts(&b, ip);
+			buf_puts(&b, c->pol.proxy_ip.family == 6 ? "]:" : ":");
+			buf_putu(&b, c->pol.proxy_port);
+			c->envp[n++] = (char *)buf_str(&b);
+		}
+		c->envp[n++] = (char *)"NO_PROXY=localhost,127.0.0.1,::1";
+		c->envp[n++] = (char *)"no_proxy=localhost,127.0.0.1,::1";
+	}
 	c->envp[n] = 0;
 }
 
@@ -381,6 +438,70 @@ static void child_fail(int fd, int stage, int err)
 			       : EX_SB);
 }
 
+/* A command started by root keeps no capability: CAP_NET_RAW would undo
+ * the supervisor's SO_BINDTODEVICE, CAP_NET_ADMIN rewrite routes, and a
+ * full permitted set would keep the supervisor (same uid) from reading
+ * the command's fds. The bounding set goes too, so that exec as uid 0
+ * gains nothing back. Without capabilities (the usual case) this is a
+ * no-op. 0 or -errno. */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (sys_capget(&h, d) < 0)
+		return -errno;
+	if (!(d[0].permitted | d[1].permitted | d[0].effective | d[1].effective))
+		return 0;
+	for (int cap = 0; cap < 64; cap++)
+		if (sys_prctl(PR_CAPBSET_DROP, (unsigned)cap, 0, 0) < 0 &&
+		    errno != EINVAL && errno != EPERM)
+			return -errno;
+	sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0);
+	memset(d, 0, sizeof(d));
+	return sys_capset(&h, d);
+}
+
+/* The notify filter goes in before the deny filter; its listener reaches
+ * the parent over the socketpair (sendmsg is not notified), and we keep no
+ * copy: a command holding its own listener could approve its own calls. */
+static void child_notify(struct exec_ctx *c, int errfd)
+{
+	unsigned fl = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	char ack, cm[CMSG_SPACE(sizeof(int))];
+	struct iovec io = { (void *)"L", 1 };
+	struct msghdr mh;
+	struct cmsghdr *ch;
+	int lfd;
+
+	/* Killable wait (5.19): once the supervisor has the notification, a
+	 * signal no longer re-sends it (the application would see EISCONN). */
+	lfd = sc_load(&c->sc.notify, fl |
+		      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+	if (lfd == -EINVAL)
+		lfd = sc_load(&c->sc.notify, fl);
+	if (lfd < 0)
+		child_fail(errfd, CE_NOTIFY, lfd);
+	memset(&mh, 0, sizeof(mh));
+	memset(cm, 0, sizeof(cm));
+	mh.msg_iov = &io;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm;
+	mh.msg_controllen = sizeof(cm);
+	ch = CMSG_FIRSTHDR(&mh);
+	ch->cmsg_level = SOL_SOCKET;
+	ch->cmsg_type = SCM_RIGHTS;
+	ch->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(ch), &lfd, sizeof(int));
+	if (sendmsg(c->nsock[1], &mh, MSG_NOSIGNAL) != 1)
+		child_fail(errfd, CE_NOTIFY, errno);
+	if (read(c->nsock[1], &ack, 1) != 1 || ack != 0)
+		child_fail(errfd, CE_NOTIFY, ack ? ack : EPIPE);
+	close(lfd);
+	close(c->nsock[1]);
+}
+
 static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 {
 	struct sigaction dfl;
@@ -395,9 +516,13 @@ static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 		setpgid(0, 0);
 	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
 		child_fail(errfd, CE_NNP, errno);
+	if ((r = drop_caps()) < 0)
+		child_fail(errfd, CE_CAPS, r);
 	r = landlock_apply(&c->ll);
 	if (r < 0)
 		child_fail(errfd, CE_LANDLOCK, r);
+	if (c->notify)
+		child_notify(c, errfd);
 	/* The deny filter is applied last: nothing after it needs what it
 	 * refuses. */
 	if ((r = sc_load(&c->sc.args, 0)) < 0 ||
@@ -409,6 +534,109 @@ static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 	sys_close_range(3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
 	execvpe(c->cmd[0], c->cmd, c->envp);
 	child_fail(errfd, CE_EXEC, errno);
+}
+
+/* ---- outside the sandbox: the proxy and the supervisor ---- */
+
+static int start_proxy(struct exec_ctx *c)
+{
+	struct proxy_cfg pc;
+	int ready[2], lfd;
+	char ok = 0;
+	ssize_t n;
+
+	if (c->no_proxy)
+		return 0;
+	lfd = proxy_listen(&c->pol.proxy_ip, c->pol.proxy_port);
+	if (lfd < 0)
+		return fail(c, "unable to listen for the proxy on its address "
+			    "(the policy's 'proxy', or --proxy)", 0, lfd);
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return fail(c, "unable to create a pipe", 0, errno);
+	proxy_cfg_init(&pc);
+	pc.pol = &c->pol;
+	pc.pins = &c->pins;
+	pc.dns = &c->dns;
+	pc.listen_fd = lfd;
+	pc.ready_fd = ready[1];
+	pc.log_fd = c->log_fd;
+	c->proxy_pid = fork();
+	if (c->proxy_pid < 0)
+		return fail(c, "unable to fork the proxy", 0, errno);
+	if (c->proxy_pid == 0) {
+		close(ready[0]);
+		_exit(proxy_run(&pc) < 0 ? EX_SB : 0);
+	}
+	close(ready[1]);
+	close(lfd);
+	do
+		n = read(ready[0], &ok, 1);
+	while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	if (n != 1)
+		return fail(c, "the proxy failed to start", 0, 0);
+	return 0;
+}
+
+/* Receive the listener from the child and give it to a supervisor: our
+ * own forked one, or a running sb-notifyd. 0, or -1 (the child then sees
+ * the socketpair close and fails). */
+static int start_supervisor(struct exec_ctx *c)
+{
+	char cm[CMSG_SPACE(sizeof(int))], b, ack = 0;
+	struct iovec io = { &b, 1 };
+	struct msghdr mh;
+	struct cmsghdr *ch;
+	int lfd = -1, r = 0;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &io;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm;
+	mh.msg_controllen = sizeof(cm);
+	if (recvmsg(c->nsock[0], &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;   /* the child failed first: its error says why */
+	ch = CMSG_FIRSTHDR(&mh);
+	if (!ch || ch->cmsg_type != SCM_RIGHTS ||
+	    ch->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&lfd, CMSG_DATA(ch), sizeof(int));
+	if (c->notify_socket) {
+		r = notify_send_listener(c->notify_socket, lfd);
+		if (r < 0)
+			fail(c, "unable to hand the listener to sb-notifyd at",
+			     c->notify_socket, r);
+	} else {
+		c->super_pid = fork();
+		if (c->super_pid == 0) {
+			static struct notify_ctx n;
+
+			if ((r = notify_init(&n, &c->pol, &c->pins,
+					     c->log_fd)) < 0 ||
+			    (r = notify_add_listener(&n, lfd)) < 0) {
+				fail(c, "unable to start the supervisor", 0, r);
+				_exit(EX_SB);
+			}
+			close(lfd);
+			close(c->nsock[0]);
+			_exit(notify_run(&n, -1) < 0 ? EX_SB : 0);
+		}
+		if (c->super_pid < 0)
+			r = -errno;
+	}
+	close(lfd);
+	ack = r < 0 ? (char)-r : 0;
+	if (write(c->nsock[0], &ack, 1) != 1 || r < 0)
+		return -1;
+	return 0;
+}
+
+static void stop_helpers(struct exec_ctx *c)
+{
+	if (c->proxy_pid > 0)
+		kill(c->proxy_pid, SIGTERM);
+	if (c->super_pid > 0)
+		kill(c->super_pid, SIGTERM);
 }
 
 /* ---- the parent: PID 1 duties ---- */
@@ -492,8 +720,15 @@ static int run(struct exec_ctx *c)
 		return fail(c, "unable to create a signalfd", 0, errno);
 	if (getpid() != 1 && sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0) < 0)
 		return fail(c, "unable to become a child subreaper", 0, errno);
+	/* The proxy first: listening before the command starts, and holding
+	 * no copy of the pipes below (their EOFs are our signals). */
+	if ((code = start_proxy(c)) != 0)
+		return code;
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return fail(c, "unable to create a pipe", 0, errno);
+	if (c->notify && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				    c->nsock) < 0)
+		return fail(c, "unable to create a socketpair", 0, errno);
 	kid = fork();
 	if (kid < 0)
 		return fail(c, "unable to fork", 0, errno);
@@ -502,6 +737,11 @@ static int run(struct exec_ctx *c)
 		child(c, ep[1], &old);
 	}
 	close(ep[1]);
+	if (c->notify) {
+		close(c->nsock[1]);
+		start_supervisor(c);
+		close(c->nsock[0]);
+	}
 	if (c->pgroup) {
 		setpgid(kid, kid);   /* both sides: no race with the exec */
 		if (isatty(0)) {
@@ -525,13 +765,15 @@ static int run(struct exec_ctx *c)
 		log_s(&e, "reason", stage_names[ce.stage]);
 		log_s(&e, "cmd", c->cmd[0]);
 		log_s(&e, "error", err_str(ce.err));
-		if (c->log_fd != 2)
+		if (c->log_fd != LOG_STDERR_QUIET)
 			log_end(&e, c->log_fd);
+		stop_helpers(c);
 		return ce.stage == CE_EXEC ? (ce.err == ENOENT ? EX_NOTFOUND
 							       : EX_NOEXEC)
 					   : EX_SB;
 	}
 	code = supervise(c, kid, sfd);
+	stop_helpers(c);
 	if (c->pgroup && isatty(0))
 		tcsetpgrp(0, getpgrp());
 	return code;
@@ -544,7 +786,7 @@ static int exec_main(int argc, char **argv)
 	struct optstate s;
 	int id, r;
 
-	c->log_fd = 2;
+	c->log_fd = LOG_STDERR_QUIET;
 	dns_conf_init(&c->dns);
 	opt_init(&s, argc, argv);
 	while ((id = opt_next(&s, exec_opts)) != OPT_END) {
@@ -562,6 +804,10 @@ static int exec_main(int argc, char **argv)
 			c->log_file = s.arg;
 		else if (id == X_PGROUP)
 			c->pgroup = 1;
+		else if (id == X_NOTIFY_SOCKET)
+			c->notify_socket = s.arg;
+		else if (id == X_NO_PROXY)
+			c->no_proxy = 1;
 		else if (id == X_HOSTS)
 			c->dns.hosts = s.arg, c->dns.hosts_required = 1;
 		else if (id == X_RESOLVER && dns_conf_add_ns(&c->dns, s.arg) < 0)
@@ -574,7 +820,7 @@ static int exec_main(int argc, char **argv)
 		c->log_fd = open(c->log_file, O_WRONLY | O_CREAT | O_APPEND |
 				 O_CLOEXEC, 0600);
 		if (c->log_fd < 0) {
-			c->log_fd = 2;
+			c->log_fd = LOG_STDERR_QUIET;
 			return fail(c, "unable to open log", c->log_file,
 				    errno);
 		}

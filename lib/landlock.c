@@ -79,7 +79,7 @@ static int add_path(struct ll_plan *pl, const char *path, uint64_t rights,
 		 * rest of the ruleset. */
 		/* A system directory of the embedded default that this
 		 * image lacks is no news on stderr; the log still has it. */
-		if (!(quiet && log_fd == 2))
+		if (!(quiet && log_fd == LOG_STDERR_QUIET))
 			degrade(log_fd, "landlock_fs", errno == ENOENT ?
 			"path does not exist, skipped" :
 			"path cannot be opened, skipped", path);

@@ -43,6 +43,8 @@ void log_begin(struct log_ev *e, const char *event)
 	buf_json_str(&e->b, sb_prog);
 	buf_puts(&e->b, ",\"event\":");
 	buf_json_str(&e->b, event);
+	e->loud = !strcmp(event, "deny") || !strcmp(event, "degrade") ||
+		  !strcmp(event, "error");
 }
 
 static void key(struct log_ev *e, const char *k)
@@ -92,6 +94,11 @@ int log_end(struct log_ev *e, int fd)
 	buf_puts(&e->b, "}\n");
 	if (fd < 0)
 		return 0;
+	if (fd == LOG_STDERR_QUIET) {
+		if (!e->loud)
+			return 0;
+		fd = 2;
+	}
 	return buf_flush(&e->b, fd);
 }
 

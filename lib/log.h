@@ -13,8 +13,14 @@
 
 struct log_ev {
 	struct buf b;
+	int loud;       /* deny, degrade, error: shown even when quiet */
 	char mem[2048];
 };
+
+/* A log fd meaning "stderr, but only deny, degrade and error events":
+ * what sb-exec uses without --log, so that a command's own stderr is not
+ * drowned in allow lines. Not a real descriptor; log_end maps it. */
+#define LOG_STDERR_QUIET 0x40000002
 
 void log_begin(struct log_ev *e, const char *event);
 void log_s(struct log_ev *e, const char *key, const char *val);

@@ -244,7 +244,7 @@ static int seccomp_child(void)
 	return got;
 }
 
-static void probe_seccomp(struct probe_report *r)
+void probe_seccomp(struct probe_report *r)
 {
 	int got = in_child(seccomp_child);
 
@@ -377,7 +377,7 @@ void probe_self(struct probe_report *r)
 	s->euid = geteuid();
 	s->gid = getgid();
 	s->egid = getegid();
-	if (syscall(SYS_capget, &h, d) == 0) {
+	if (sys_capget(&h, d) == 0) {
 		s->cap_eff = d[0].effective | (uint64_t)d[1].effective << 32;
 		s->cap_prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
 		s->cap_inh = d[0].inheritable |

@@ -64,6 +64,8 @@ struct probe_report {
 };
 
 void probe_kernel(struct probe_report *r);
+/* Only the seccomp part (filter, notification, ADDFD, flags). */
+void probe_seccomp(struct probe_report *r);
 void probe_self(struct probe_report *r);
 void probe_confinement(struct probe_report *r);
 /* Index of a feature name, or -1. */
