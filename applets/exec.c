@@ -291,6 +291,24 @@ static int decide_layers(struct exec_ctx *c)
 
 /* ---- pins: each allowed name resolved once, before anything runs ---- */
 
+/* Internal addresses (loopback, RFC 1918, metadata...) stay in a pin only
+ * when the policy names them explicitly (an allow or direct entry for that
+ * address or an internal network holding it). */
+static int pin_keep_named(struct exec_ctx *c, const char *host)
+{
+	struct pin *pn = (struct pin *)pin_find(&c->pins, host, 0);
+	int k = 0;
+
+	if (!pn)
+		return -EADDRNOTAVAIL;
+	for (int i = 0; i < pn->nips; i++)
+		if (!ip_is_internal(&pn->ips[i]) ||
+		    policy_names_ip(&c->pol, &pn->ips[i]))
+			pn->ips[k++] = pn->ips[i];
+	pn->nips = (uint8_t)k;
+	return k ? 0 : -EADDRNOTAVAIL;
+}
+
 static int pin_list(struct exec_ctx *c, const struct dest *tab, int n)
 {
 	int bad = 0;
@@ -302,8 +320,10 @@ static int pin_list(struct exec_ctx *c, const struct dest *tab, int n)
 
 		if (tab[i].kind != DEST_HOST)
 			continue;   /* literals need no pin; wildcards pin late */
-		r = pin_resolve(&c->pins, &c->dns, tab[i].host, tab[i].port, 0,
+		r = pin_resolve(&c->pins, &c->dns, tab[i].host, tab[i].port, 1,
 				&rep);
+		if (r == 0)
+			r = pin_keep_named(c, tab[i].host);
 		if (r == 0)
 			continue;
 		bad++;
