@@ -422,7 +422,11 @@ static int write_report(struct exec_ctx *c)
 		buf_putc(&b, ':');
 		buf_json_str(&b, c->layer[i] ? c->layer[i] : "active");
 	}
-	buf_puts(&b, "},\"pins\":[");
+	buf_puts(&b, "},\"gaps\":[");
+	if (c->ll.lost.fs & SB_LL_FS_RESOLVE_UNIX)
+		buf_puts(&b, "\"pathname UNIX sockets outside the sandbox are "
+			     "reachable: Landlock confines them from ABI 9\"");
+	buf_puts(&b, "],\"pins\":[");
 	for (int i = 0; i < c->pins.n; i++) {
 		const struct pin *pn = &c->pins.pins[i];
 
