@@ -154,8 +154,8 @@ out:
 static const char proxy_help[] =
 	"usage: sb-proxy [--listen ADDR:PORT] [--policy FILE] [--allow DEST]...\n"
 	"                [--pins FILE] [--log FILE] [--resolver IP[:PORT]]...\n"
-	"                [--max-conns N] [--idle-timeout SEC] [--no-sni allow|deny]\n"
-	"                [--ready-fd FD]\n\n"
+	"                [--max-conns N] [--idle-timeout SEC] [--head-timeout SEC]\n"
+	"                [--drain-timeout SEC] [--no-sni allow|deny] [--ready-fd FD]\n\n"
 	"The mandatory egress proxy: HTTP CONNECT tunnels and absolute-form\n"
 	"plain HTTP, to allowed destinations only, connected to pinned\n"
 	"addresses only. Internal addresses need an allow entry naming them.\n"
@@ -173,6 +173,8 @@ static const char proxy_help[] =
 	"                  start, *.domain names on first use, then frozen\n"
 	"  --max-conns     connections at once, 503 past it (default 1024)\n"
 	"  --idle-timeout  seconds a tunnel may stay silent (default 300)\n"
+	"  --head-timeout  seconds for a whole request head (default 10)\n"
+	"  --drain-timeout seconds open connections get after SIGTERM (30)\n"
 	"  --no-sni        a ClientHello without SNI: allow (default) or deny\n"
 	"  --ready-fd      write one byte to FD once serving, then close it\n\n"
 	"SIGTERM or SIGINT: stop accepting, drain, exit 0. SIGUSR1: log the\n"
@@ -180,7 +182,7 @@ static const char proxy_help[] =
 
 enum {
 	O_LISTEN = 1, O_POLICY, O_ALLOW, O_PINS, O_LOG, O_RESOLVER, O_MAX,
-	O_IDLE, O_NOSNI, O_READY,
+	O_IDLE, O_NOSNI, O_READY, O_HEAD, O_DRAIN,
 };
 static const struct opt proxy_opts[] = {
 	{ "listen", 'l', 1, O_LISTEN },
@@ -193,6 +195,8 @@ static const struct opt proxy_opts[] = {
 	{ "idle-timeout", 0, 1, O_IDLE },
 	{ "no-sni", 0, 1, O_NOSNI },
 	{ "ready-fd", 0, 1, O_READY },
+	{ "head-timeout", 0, 1, O_HEAD },
+	{ "drain-timeout", 0, 1, O_DRAIN },
 	{ 0, 0, 0, 0 },
 };
 
@@ -245,6 +249,20 @@ static int parse_opts(struct proxy_app *a, int argc, char **argv, int *code)
 			if (v < 1)
 				return *code = usage_error("bad --idle-timeout", s.arg), 1;
 			a->cfg.idle_ms = (int)v * 1000;
+			break;
+		case O_HEAD:
+			v = opt_num(s.arg, 3600);
+			if (v < 1)
+				return *code = usage_error("bad --head-timeout",
+							   s.arg), 1;
+			a->cfg.head_ms = (int)v * 1000;
+			break;
+		case O_DRAIN:
+			v = opt_num(s.arg, 7 * 24 * 3600);
+			if (v < 0)
+				return *code = usage_error("bad --drain-timeout",
+							   s.arg), 1;
+			a->cfg.drain_ms = (int)v * 1000;
 			break;
 		case O_NOSNI:
 			if (strcmp(s.arg, "allow") && strcmp(s.arg, "deny"))

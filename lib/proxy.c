@@ -305,21 +305,29 @@ static int inode_diag(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 	/* The kernel answers an exact lookup within send(): the reply (or
 	 * the error) is queued by now. Older replies are skipped by seq. */
 	for (int tries = 0; tries < 4; tries++) {
-		struct nlmsghdr *h = (struct nlmsghdr *)ans;
+		size_t off = 0, len;
 
 		n = (int)recv(p->nl, ans, sizeof(ans), MSG_DONTWAIT);
 		if (n < 0)
 			return -errno;
-		for (; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-			const struct inet_diag_msg *m = NLMSG_DATA(h);
+		len = (size_t)n;
+		while (len - off >= sizeof(struct nlmsghdr)) {
+			struct nlmsghdr h;
+			struct inet_diag_msg m;
 
-			if (h->nlmsg_seq != p->nlseq)
-				continue;
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-				return -ENOENT;
-			*ino = m->idiag_inode;
-			return *ino ? 0 : -ENOENT;
+			memcpy(&h, (char *)ans + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+				break;
+			if (h.nlmsg_seq == p->nlseq) {
+				if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+				    h.nlmsg_len < NLMSG_LENGTH(sizeof(m)))
+					return -ENOENT;
+				memcpy(&m, (char *)ans + off + NLMSG_HDRLEN,
+				       sizeof(m));
+				*ino = m.idiag_inode;
+				return *ino ? 0 : -ENOENT;
+			}
+			off += NLMSG_ALIGN(h.nlmsg_len);
 		}
 	}
 	return -ENOENT;
@@ -596,6 +604,7 @@ static void sum_add(struct proxy *p, struct conn *c, const char *exe)
 {
 	struct dsum *s = NULL;
 	int64_t t = wall_ms();
+	size_t l;
 
 	for (int i = 0; i < p->nsum && !s; i++)
 		if (p->sum[i].port == c->port && !strcmp(p->sum[i].host, c->host)
@@ -609,8 +618,9 @@ static void sum_add(struct proxy *p, struct conn *c, const char *exe)
 		s = &p->sum[p->nsum++];
 		memcpy(s->host, c->host, sizeof(s->host));
 		s->port = c->port;
-		s->exe[0] = 0;
-		strncat(s->exe, exe, sizeof(s->exe) - 1);
+		l = strnlen(exe, sizeof(s->exe) - 1);
+		memcpy(s->exe, exe, l);
+		s->exe[l] = 0;
 		s->first = t;
 	}
 	s->count++;
@@ -1143,6 +1153,23 @@ static void run_both(struct proxy *p, struct conn *c)
 
 /* ---- upstream connection ---- */
 
+/* May the proxy connect to this internal address on port? Only when an
+ * allow entry names it for that port: an entry lying wholly inside an
+ * internal range (127.0.0.1:8080, 10.0.0.0/8:5432). 0.0.0.0/0:443 names
+ * nothing, and neither does an entry for another port. */
+static int internal_named(const struct policy *pol, const struct sb_ip *ip,
+			  uint16_t port)
+{
+	for (int i = 0; i < pol->nallow; i++) {
+		const struct dest *d = &pol->allow[i];
+
+		if (dest_match_ip(d, ip, port) &&
+		    cidr_is_internal(&d->ip, d->prefix))
+			return 1;
+	}
+	return 0;
+}
+
 static void open_tunnel(struct proxy *p, struct conn *c)
 {
 	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
@@ -1233,7 +1260,7 @@ static void try_next(struct proxy *p, struct conn *c)
 				break;
 			ip = c->ip;
 		}
-		if (ip_is_internal(&ip) && !policy_names_ip(p->pol, &ip)) {
+		if (ip_is_internal(&ip) && !internal_named(p->pol, &ip, c->port)) {
 			c->internal = 1;
 			continue;
 		}
@@ -1486,7 +1513,8 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r)
 			deny(p, c, 403, "destination not on the allowlist");
 			return;
 		}
-		if (ip_is_internal(&r->ip) && !policy_names_ip(p->pol, &r->ip)) {
+		if (ip_is_internal(&r->ip) &&
+		    !internal_named(p->pol, &r->ip, r->port)) {
 			deny(p, c, 403, "internal address not named by the "
 			     "policy");
 			return;
