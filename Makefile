@@ -19,7 +19,7 @@ CFLAGS := -std=gnu11 -D_GNU_SOURCE -Os -pipe \
 	-isystem $(D)/kernel-headers \
 	-I$(D)/libseccomp/include -Ilib -I$(O)
 LDFLAGS := -static -s -Wl,--gc-sections -Wl,-Map,$(O)/sb.map
-LIBS := $(D)/libseccomp/lib/libseccomp.a
+LIBS := $(D)/libseccomp/lib/libseccomp.a   # gen-deny only
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 APPLET_SRC := applets/sb.c $(patsubst %,applets/%.c,$(APPLETS))
@@ -35,14 +35,23 @@ $(O)/applets.h: $(CONFIG) scripts/gen-applets.sh
 	@mkdir -p $(O)
 	@scripts/gen-applets.sh $(CONFIG) $@
 
-$(O)/obj/%.o: %.c $(O)/applets.h | $(DEPS_STAMP)
+# The deny list, generated with libseccomp at build time (scripts/gen-deny.c).
+$(O)/gen-deny: scripts/gen-deny.c | $(DEPS_STAMP)
+	@mkdir -p $(O)
+	@echo "  GEN     $@"
+	@$(CC) $(CFLAGS) -static -o $@ $< $(LIBS)
+
+$(O)/deny_bpf.h: $(O)/gen-deny
+	@$(O)/gen-deny >$@.tmp && mv $@.tmp $@
+
+$(O)/obj/%.o: %.c $(O)/applets.h $(O)/deny_bpf.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/sb: $(OBJ) $(LIBS)
+$(O)/sb: $(OBJ)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ)
 
 -include $(OBJ:.o=.d)
 
@@ -56,20 +65,20 @@ HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(patsubst tests/helpers/%.c,$(O)/helpers/%,$(HELPER_SRC))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
-# Unit tests link lib/ only (glibc + system libseccomp, under ASan/UBSan).
+# Unit tests link lib/ only (glibc, under ASan/UBSan).
 UNIT_LIB := $(LIB_SRC)
 
-$(O)/unit/%: tests/unit/%.c $(UNIT_LIB) $(wildcard lib/*.h) $(O)/applets.h
+$(O)/unit/%: tests/unit/%.c $(UNIT_LIB) $(wildcard lib/*.h) $(O)/applets.h $(O)/deny_bpf.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HCFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) tests/unit/prog.c -lseccomp
+	$(HOSTCC) $(HCFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) tests/unit/prog.c
 
-$(O)/helpers/%: tests/helpers/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h
+$(O)/helpers/%: tests/helpers/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h $(O)/deny_bpf.h
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HCFLAGS) -O2 -o $@ $< $(LIB_SRC) tests/unit/prog.c -lseccomp
+	$(HOSTCC) $(HCFLAGS) -O2 -o $@ $< $(LIB_SRC) tests/unit/prog.c
 
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h $(O)/deny_bpf.h
 	@mkdir -p $(@D)
-	clang $(HCFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) tests/unit/prog.c -lseccomp
+	clang $(HCFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) tests/unit/prog.c
 
 test-deps:
 	scripts/deps.sh test
@@ -94,6 +103,6 @@ install: $(O)/sb
 	for a in $(APPLETS); do ln -sf sb $(DESTDIR)$(PREFIX)/bin/sb-$$a; done
 
 clean:
-	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/unit $(O)/helpers $(O)/fuzz $(O)/minimal
+	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/fuzz $(O)/minimal
 
 .PHONY: all check fuzz bench size install clean test-deps

@@ -118,6 +118,7 @@ struct exec_ctx {
 	int notify;                   /* install the notify filter */
 	int nsock[2];                 /* listener hand-off: [0] parent */
 	pid_t proxy_pid, super_pid;
+	int proxy_ready;              /* the proxy's ready pipe, or -1 */
 	int log_fd;
 	int pgroup;
 	int best_effort_flag;
@@ -528,13 +529,13 @@ static void child_notify(struct exec_ctx *c, int errfd)
 
 static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 {
-	struct sigaction dfl;
 	int r;
 
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	for (int s = 1; s < 65; s++)
-		sigaction(s, &dfl, 0);
+	/* sb-exec installs no handler (execve would reset one anyway) and
+	 * ignores only SIGTTOU with -g; dispositions inherited from our own
+	 * caller pass through to the command, as with a plain exec. */
+	if (c->pgroup)
+		signal(SIGTTOU, SIG_DFL);
 	sigprocmask(SIG_SETMASK, old, 0);
 	if (c->pgroup)
 		setpgid(0, 0);
@@ -566,8 +567,6 @@ static int start_proxy(struct exec_ctx *c)
 {
 	struct proxy_cfg pc;
 	int ready[2], lfd;
-	char ok = 0;
-	ssize_t n;
 
 	if (c->no_proxy)
 		return 0;
@@ -593,12 +592,11 @@ static int start_proxy(struct exec_ctx *c)
 	}
 	close(ready[1]);
 	close(lfd);
-	do
-		n = read(ready[0], &ok, 1);
-	while (n < 0 && errno == EINTR);
-	close(ready[0]);
-	if (n != 1)
-		return fail(c, "the proxy failed to start", 0, 0);
+	/* The socket listens already: connections queue in the kernel while
+	 * the proxy starts, so nothing waits for it here. Its ready byte is
+	 * read in the supervision loop; a proxy that dies first is an error
+	 * there. */
+	c->proxy_ready = ready[0];
 	return 0;
 }
 
@@ -630,7 +628,15 @@ static int start_supervisor(struct exec_ctx *c)
 		if (r < 0)
 			fail(c, "unable to hand the listener to sb-notifyd at",
 			     c->notify_socket, r);
-	} else {
+	}
+	/* The child may close its copy and go on: notifications wait in the
+	 * listener until the supervisor reads them. */
+	ack = r < 0 ? (char)-r : 0;
+	if (write(c->nsock[0], &ack, 1) != 1 || r < 0) {
+		close(lfd);
+		return -1;
+	}
+	if (!c->notify_socket) {
 		c->super_pid = fork();
 		if (c->super_pid == 0) {
 			static struct notify_ctx n;
@@ -646,21 +652,47 @@ static int start_supervisor(struct exec_ctx *c)
 			_exit(notify_run(&n, -1) < 0 ? EX_SB : 0);
 		}
 		if (c->super_pid < 0)
-			r = -errno;
+			fail(c, "unable to fork the supervisor", 0, errno);
 	}
 	close(lfd);
-	ack = r < 0 ? (char)-r : 0;
-	if (write(c->nsock[0], &ack, 1) != 1 || r < 0)
-		return -1;
 	return 0;
 }
 
+/* Stop the proxy (it drains) and the supervisor, and wait for them a
+ * bounded time: neither may outlive sb-exec holding the proxy's port. */
 static void stop_helpers(struct exec_ctx *c)
 {
-	if (c->proxy_pid > 0)
-		kill(c->proxy_pid, SIGTERM);
-	if (c->super_pid > 0)
-		kill(c->super_pid, SIGTERM);
+	pid_t pids[2] = { c->proxy_pid, c->super_pid };
+	struct pollfd pf[2];
+	int n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (pids[i] <= 0)
+			continue;
+		pf[n].fd = sys_pidfd_open(pids[i], 0);
+		pf[n].events = POLLIN;
+		kill(pids[i], SIGTERM);
+		if (pf[n].fd >= 0)
+			n++;
+	}
+	for (int i = 0; i < n; i++) {
+		if (poll(&pf[i], 1, 2000) != 1)
+			break;
+		close(pf[i].fd);
+		pf[i].fd = -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (pids[i] <= 0)
+			continue;
+		if (waitpid(pids[i], 0, WNOHANG) == 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], 0, 0);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	c->proxy_pid = c->super_pid = 0;
 }
 
 /* ---- the parent: PID 1 duties ---- */
@@ -692,14 +724,47 @@ static void log_exit(struct exec_ctx *c, pid_t pid, int st)
 	log_end(&e, c->log_fd);
 }
 
+/* The proxy's ready pipe: one byte once it serves; EOF first means it
+ * died, and the sandbox has no way out at all. */
+static int proxy_check(struct exec_ctx *c, pid_t kid)
+{
+	char b = 0;
+	ssize_t n = read(c->proxy_ready, &b, 1);
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	close(c->proxy_ready);
+	c->proxy_ready = -1;
+	if (n == 1 && b == 'R')
+		return 0;
+	fail(c, "the proxy failed to start", 0, 0);
+	if (c->pol.best_effort)
+		return 0;
+	kill(c->pgroup ? -kid : kid, SIGKILL);
+	return -1;
+}
+
 static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 {
-	int code = -1;
+	int code = -1, failed = 0;
 
 	for (;;) {
+		struct pollfd pf[2] = { { sfd, POLLIN, 0 },
+					{ c->proxy_ready, POLLIN, 0 } };
 		struct signalfd_siginfo si;
-		ssize_t n = read(sfd, &si, sizeof(si));
+		ssize_t n;
 
+		if (poll(pf, c->proxy_ready >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail(c, "unable to poll", 0, errno);
+		}
+		if (c->proxy_ready >= 0 && pf[1].revents &&
+		    proxy_check(c, kid) < 0)
+			failed = 1;
+		if (!(pf[0].revents & POLLIN))
+			continue;
+		n = read(sfd, &si, sizeof(si));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n != sizeof(si))
@@ -721,7 +786,7 @@ static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 			}
 		}
 		if (code >= 0)
-			return code;
+			return failed ? EX_SB : code;
 	}
 }
 
@@ -811,6 +876,7 @@ static int exec_main(int argc, char **argv)
 	int id, r;
 
 	c->log_fd = LOG_STDERR_QUIET;
+	c->proxy_ready = -1;
 	dns_conf_init(&c->dns);
 	opt_init(&s, argc, argv);
 	while ((id = opt_next(&s, exec_opts)) != OPT_END) {

@@ -15,7 +15,7 @@ struct sc_prog {
 };
 
 struct sc_plan {
-	struct sc_prog deny;     /* libseccomp: the syscall deny list */
+	struct sc_prog deny;     /* the syscall deny list, from build time */
 	struct sc_prog args;     /* hand-written: socket(), personality() */
 	struct sc_prog notify;   /* USER_NOTIF: INET socket(), connect() */
 };

@@ -23,7 +23,7 @@ need_pkg() {
 
 need_pkg musl-tools gperf dpkg-dev make gcc gawk file
 if [ "$want" = test ]; then
-	need_pkg clang libclang-rt-14-dev libseccomp-dev curl python3 openssl iproute2 \
+	need_pkg clang libclang-rt-14-dev curl python3 openssl iproute2 \
 		util-linux procps tinyproxy tini bubblewrap hyperfine file bc
 fi
 if [ -n "$missing" ]; then
