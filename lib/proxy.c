@@ -41,11 +41,11 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,13 +60,18 @@
 #endif
 
 #define PUMP_BUDGET (1 << 20)   /* bytes a direction moves before yielding */
+#define BIG_PIPE (1 << 20)      /* a bulk direction's pipe */
+#define BIG_PIPES 16            /* at once: pipe pages count against the
+				   user's pipe-user-pages-soft */
+#define BULK (48 << 10)         /* one splice this big: a bulk direction */
 #define SPLICE_MAX (1 << 20)
 #define LINGER_MS 2000
 #define LINGER_BYTES (256 << 10)
 #define SUM_MAX 128             /* denial summary entries */
 #define EXE_MAX 256
 #define WHO_PROCS 4096          /* /proc entries looked at per lookup */
-#define WHO_LINKS 65536         /* readlinks per lookup */
+#define WHO_LINKS 16384         /* readlinks per lookup */
+#define WHO_SCANS 20            /* whole-/proc scans a second, at most */
 #define WHO_TCP_BYTES (4 << 20) /* /proc/net/tcp read per lookup */
 #define DNSQ_MAX 16             /* names being resolved at once */
 #define DNSQ_IPS 16             /* addresses kept from one lookup */
@@ -80,7 +85,7 @@ enum { T_LISTEN = 1, T_SIGNAL, T_DNS, T_CLIENT, T_UP };
 struct dir {
 	int pr, pw;             /* the pipe */
 	uint32_t inpipe;        /* bytes in it */
-	uint8_t mode, eof, shut;
+	uint8_t mode, eof, shut, big;
 };
 
 struct conn {
@@ -130,7 +135,7 @@ struct proxy {
 	const struct proxy_cfg *cfg;
 	const struct policy *pol;
 	int ep, lfd, sfd, nl, reserve;
-	int max, used, nconns;
+	int max, used, nconns, bigpipes;
 	uint32_t freelist;
 	uint32_t nlseq;
 	int64_t now;
@@ -144,7 +149,9 @@ struct proxy {
 	struct dsum *sum;
 	int nsum;
 	uint32_t sum_lost;
-	int who_cache[4];
+	int who_cache[4][2];    /* pid, fd: where the last sockets were */
+	int who_tokens;         /* whole-/proc scans allowed now */
+	int64_t who_refill;
 	struct dnsq q[DNSQ_MAX];
 	struct pin_table *dyn;  /* names pinned on first use */
 	uint64_t accepted, allowed, denied, failed;
@@ -264,7 +271,7 @@ static void tl_add(struct proxy *p, struct conn *c, int list)
 /* The client socket's inode by sock_diag: an exact lookup by 4-tuple. */
 static int inode_diag(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 		      const struct sb_ip *sip, uint16_t sport, int v6,
-		      uint32_t *ino)
+		      uint32_t *ino, uint32_t *uid)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -325,6 +332,7 @@ static int inode_diag(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 				memcpy(&m, (char *)ans + off + NLMSG_HDRLEN,
 				       sizeof(m));
 				*ino = m.idiag_inode;
+				*uid = m.idiag_uid;
 				return *ino ? 0 : -ENOENT;
 			}
 			off += NLMSG_ALIGN(h.nlmsg_len);
@@ -361,7 +369,7 @@ static void hex_addr(struct buf *b, const struct sb_ip *ip, uint16_t port,
 }
 
 static int tcp_line(const char *l, size_t n, const char *want, size_t wl,
-		    uint32_t *ino)
+		    uint32_t *ino, uint32_t *uid)
 {
 	const char *s = l, *e = l + n;
 	int field = 0;
@@ -378,7 +386,7 @@ static int tcp_line(const char *l, size_t n, const char *want, size_t wl,
 			break;
 		if (field == 1 && ((size_t)(e - s) < wl || memcmp(s, want, wl)))
 			return 0;
-		if (field == 9) {
+		if (field == 7 || field == 9) {
 			uint64_t v = 0;
 
 			for (const char *c = s; c < t; c++) {
@@ -386,8 +394,12 @@ static int tcp_line(const char *l, size_t n, const char *want, size_t wl,
 					return 0;
 				v = v * 10 + (uint64_t)(*c - '0');
 			}
-			*ino = (uint32_t)v;
-			return v != 0;
+			if (field == 7)
+				*uid = (uint32_t)v;
+			if (field == 9) {
+				*ino = (uint32_t)v;
+				return v != 0;
+			}
 		}
 		field++;
 		s = t;
@@ -397,7 +409,7 @@ static int tcp_line(const char *l, size_t n, const char *want, size_t wl,
 
 static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 		      const struct sb_ip *sip, uint16_t sport, int v6,
-		      uint32_t *ino)
+		      uint32_t *ino, uint32_t *uid)
 {
 	char want[80];
 	struct buf w = BUF_ON(want);
@@ -419,7 +431,8 @@ static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 		total += (size_t)n;
 		have += (size_t)n;
 		while (!found && (nl = memchr(s, '\n', have - (size_t)(s - p->out)))) {
-			found = tcp_line(s, (size_t)(nl - s), want, w.len, ino);
+			found = tcp_line(s, (size_t)(nl - s), want, w.len, ino,
+					 uid);
 			s = nl + 1;
 		}
 		have -= (size_t)(s - p->out);
@@ -431,7 +444,8 @@ static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 	return found ? 0 : -ENOENT;
 }
 
-/* Does the fd directory dfd hold a link to want ("socket:[N]")? */
+/* Does the fd directory dfd hold a link to want ("socket:[N]")? The fd
+ * number (>= 0), or -1. */
 static int fd_dir_has(int dfd, const char *want, size_t wl, int *budget)
 {
 	uint64_t dbuf[512];
@@ -454,11 +468,17 @@ static int fd_dir_has(int dfd, const char *want, size_t wl, int *budget)
 			if (--*budget < 0)
 				return -1;
 			k = readlinkat(dfd, name, l, sizeof(l));
-			if (k == (ssize_t)wl && !memcmp(l, want, wl))
-				return 1;
+			if (k == (ssize_t)wl && !memcmp(l, want, wl)) {
+				long fd = 0;
+
+				for (const char *c = name; *c >= '0' && *c <= '9' &&
+				     fd < 1 << 24; c++)
+					fd = fd * 10 + (*c - '0');
+				return (int)fd;
+			}
 		}
 	}
-	return 0;
+	return -1;
 }
 
 static int pid_has(int pid, const char *want, size_t wl, int *budget)
@@ -472,30 +492,79 @@ static int pid_has(int pid, const char *want, size_t wl, int *budget)
 	buf_puts(&b, "/fd");
 	dfd = open(buf_str(&b), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return 0;
+		return -1;
 	r = fd_dir_has(dfd, want, wl, budget);
 	close(dfd);
 	return r;
 }
 
-static int who_pid(struct proxy *p, uint32_t ino)
+/* Is /proc/pid/fd/fd a link to want? One readlink. */
+static int pid_fd_is(int pid, int fd, const char *want, size_t wl)
+{
+	char path[48], l[64];
+	struct buf b = BUF_ON(path);
+
+	buf_puts(&b, "/proc/");
+	buf_putu(&b, (unsigned)pid);
+	buf_puts(&b, "/fd/");
+	buf_putu(&b, (unsigned)fd);
+	return readlink(buf_str(&b), l, sizeof(l)) == (ssize_t)wl &&
+	       !memcmp(l, want, wl);
+}
+
+static int who_found(struct proxy *p, int pid, int fd)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < LEN(p->who_cache); i++)
+		if (p->who_cache[i][0] == pid)
+			break;
+	memmove(p->who_cache + 1, p->who_cache, i * sizeof(p->who_cache[0]));
+	p->who_cache[0][0] = pid;
+	p->who_cache[0][1] = fd;
+	return pid;
+}
+
+/* The process holding socket inode ino (owned by uid): the processes
+ * found last first, then, a few times a second at most, every process of
+ * that uid. Bounded work either way; -1 when not found. */
+static int who_pid(struct proxy *p, uint32_t ino, uint32_t uid)
 {
 	char want[32];
 	struct buf w = BUF_ON(want);
 	uint64_t dbuf[512];
 	char *d = (char *)dbuf;
-	int budget = WHO_LINKS, procs = WHO_PROCS, found = -1, dfd;
+	int budget = WHO_LINKS, procs = WHO_PROCS, found = -1, dfd, fd = -1;
 	int self = (int)getpid();
 	long n;
 
 	buf_puts(&w, "socket:[");
 	buf_putu(&w, ino);
 	buf_putc(&w, ']');
-	/* Clients open many connections: the last ones found come first. */
+	/* Clients open many connections, often on the fd number they just
+	 * closed: the last places found come first. */
 	for (size_t i = 0; i < LEN(p->who_cache); i++)
-		if (p->who_cache[i] > 0 &&
-		    pid_has(p->who_cache[i], want, w.len, &budget) == 1)
-			return p->who_cache[i];
+		if (p->who_cache[i][0] > 0 &&
+		    pid_fd_is(p->who_cache[i][0], p->who_cache[i][1], want, w.len))
+			return who_found(p, p->who_cache[i][0], p->who_cache[i][1]);
+	for (size_t i = 0; i < LEN(p->who_cache); i++)
+		if (p->who_cache[i][0] > 0 &&
+		    (fd = pid_has(p->who_cache[i][0], want, w.len, &budget)) >= 0)
+			return who_found(p, p->who_cache[i][0], fd);
+	/* Another user's descriptors are not ours to read (without
+	 * CAP_SYS_PTRACE): do not even try. */
+	if (geteuid() != 0 && geteuid() != uid)
+		return -1;
+	if (p->now - p->who_refill >= 1000 / WHO_SCANS) {
+		int64_t k = (p->now - p->who_refill) * WHO_SCANS / 1000;
+
+		p->who_tokens = (int)(p->who_tokens + k > WHO_SCANS ? WHO_SCANS :
+				      p->who_tokens + k);
+		p->who_refill = p->now;
+	}
+	if (p->who_tokens <= 0)
+		return -1;
+	p->who_tokens--;
 	dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -1;
@@ -503,6 +572,7 @@ static int who_pid(struct proxy *p, uint32_t ino)
 		for (long off = 0; off < n && found < 0;) {
 			uint16_t rl;
 			const char *name = d + off + 19;
+			struct stat st;
 			long pid = 0;
 
 			memcpy(&rl, d + off + 16, 2);
@@ -516,18 +586,16 @@ static int who_pid(struct proxy *p, uint32_t ino)
 				continue;
 			if (--procs < 0 || budget < 0)
 				goto out;
-			if (pid_has((int)pid, want, w.len, &budget) == 1)
+			if (fstatat(dfd, name, &st, 0) < 0 || st.st_uid != uid)
+				continue;
+			fd = pid_has((int)pid, want, w.len, &budget);
+			if (fd >= 0)
 				found = (int)pid;
 		}
 	}
 out:
 	close(dfd);
-	if (found > 0) {
-		memmove(p->who_cache + 1, p->who_cache,
-			sizeof(p->who_cache) - sizeof(p->who_cache[0]));
-		p->who_cache[0] = found;
-	}
-	return found;
+	return found > 0 ? who_found(p, found, fd) : -1;
 }
 
 static void who(struct proxy *p, struct conn *c)
@@ -536,8 +604,8 @@ static void who(struct proxy *p, struct conn *c)
 	socklen_t sl = sizeof(ss);
 	struct sb_ip sip;
 	uint16_t sport;
-	uint32_t ino = 0;
-	int r;
+	uint32_t ino = 0, uid = 0;
+	int r, v6 = c->peer.family == 6;
 
 	if (c->pid || !p->cfg->who)
 		return;
@@ -545,19 +613,20 @@ static void who(struct proxy *p, struct conn *c)
 	if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) < 0 ||
 	    sockaddr_parse(&ss, sl, &sip, &sport) < 0)
 		return;
-	r = inode_diag(p, &c->peer, c->peer_port, &sip, sport, c->peer.family == 6,
-		       &ino);
-	if (r < 0 && c->peer.family == 4)
-		r = inode_diag(p, &c->peer, c->peer_port, &sip, sport, 1, &ino);
+	/* An IPv4 client may hold an IPv6 socket (mapped): try both. */
+	r = inode_diag(p, &c->peer, c->peer_port, &sip, sport, v6, &ino, &uid);
+	if (r < 0 && !v6)
+		r = inode_diag(p, &c->peer, c->peer_port, &sip, sport, 1, &ino,
+			       &uid);
 	if (r == -ENOSYS || r == -EPERM || r == -EACCES) {
-		r = inode_proc(p, &c->peer, c->peer_port, &sip, sport,
-			       c->peer.family == 6, &ino);
-		if (r < 0 && c->peer.family == 4)
+		r = inode_proc(p, &c->peer, c->peer_port, &sip, sport, v6, &ino,
+			       &uid);
+		if (r < 0 && !v6)
 			r = inode_proc(p, &c->peer, c->peer_port, &sip, sport, 1,
-				       &ino);
+				       &ino, &uid);
 	}
 	if (r == 0)
-		c->pid = who_pid(p, ino);
+		c->pid = who_pid(p, ino, uid);
 }
 
 static int exe_of(int pid, char *out, size_t cap)
@@ -721,6 +790,8 @@ static void conn_free(struct proxy *p, struct conn *c, int abort)
 	for (int k = 0; k < 2; k++) {
 		close_fd(&c->d[k].pr);
 		close_fd(&c->d[k].pw);
+		p->bigpipes -= c->d[k].big;
+		c->d[k].big = 0;
 	}
 	c->state = CS_FREE;
 	c->gen++;
@@ -799,6 +870,8 @@ static void answer(struct proxy *p, struct conn *c, int code,
 	for (int k = 0; k < 2; k++) {
 		close_fd(&c->d[k].pr);
 		close_fd(&c->d[k].pw);
+		p->bigpipes -= c->d[k].big;
+		c->d[k].big = 0;
 	}
 	if (!c->replied && code)
 		reply(c->cfd, code, reason);
@@ -894,7 +967,7 @@ static void pump(struct proxy *p, struct conn *c, int k)
 {
 	struct dir *d = &c->d[k];
 	int src = k ? c->ufd : c->cfd, dst = k ? c->cfd : c->ufd;
-	size_t moved = 0;
+	size_t moved = 0, most = 0;
 	ssize_t n;
 	long want;
 
@@ -944,6 +1017,8 @@ static void pump(struct proxy *p, struct conn *c, int k)
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0) {
 			d->inpipe = (uint32_t)n;
+			if ((size_t)n > most)
+				most = (size_t)n;
 			if (d->mode == M_LENGTH) {
 				c->left -= (uint64_t)n;
 				if (!c->left)
@@ -972,6 +1047,13 @@ static void pump(struct proxy *p, struct conn *c, int k)
 		return;
 	}
 out:
+	/* A direction moving bulk data gets a bigger pipe: fewer, larger
+	 * splices (about twice the throughput on loopback). */
+	if (most >= BULK && !d->big && p->bigpipes < BIG_PIPES &&
+	    d->pw >= 0 && fcntl(d->pw, F_SETPIPE_SZ, BIG_PIPE) >= 0) {
+		d->big = 1;
+		p->bigpipes++;
+	}
 	if (moved && c->list == L_IDLE)
 		tl_add(p, c, L_IDLE);
 }
@@ -1173,15 +1255,18 @@ static int internal_named(const struct policy *pol, const struct sb_ip *ip,
 static void open_tunnel(struct proxy *p, struct conn *c)
 {
 	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
-	int avail = 0, r = 0;
+	ssize_t n;
+	int r = 0;
 
 	if (c->kind == HTTP_CONNECT) {
-		if (ioctl(c->cfd, FIONREAD, &avail) < 0 || avail > c->head_len) {
+		/* Consume the head, and see whether anything follows it: a
+		 * byte past the head before our 200 is refused. */
+		n = recv(c->cfd, p->head, (size_t)c->head_len + 1, 0);
+		if (n > c->head_len) {
 			deny(p, c, 400, "data sent before the 200 reply");
 			return;
 		}
-		if (recv(c->cfd, p->head, c->head_len, 0) != c->head_len ||
-		    make_pipes(c) < 0) {
+		if (n != c->head_len) {
 			fail(p, c, 502, "unable to set up the tunnel");
 			return;
 		}
@@ -1191,6 +1276,12 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 			return;
 		}
 		c->replied = 1;
+		if (make_pipes(c) < 0) {
+			p->failed++;
+			ev_log(p, c, "error", 0, "unable to make pipes", NULL);
+			conn_free(p, c, 1);
+			return;
+		}
 		c->d[0].mode = M_HELLO;
 		c->d[1].mode = M_SPLICE;
 	} else {
@@ -1498,10 +1589,10 @@ wait:
 
 /* ---- the request ---- */
 
-static void decide(struct proxy *p, struct conn *c, const struct http_req *r)
+static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
+		   size_t avail)
 {
 	const struct pin *pin = NULL;
-	int avail = 0;
 
 	c->kind = r->kind;
 	c->port = r->port;
@@ -1529,8 +1620,7 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r)
 		if (!pin)
 			pin = pin_find(p->dyn, r->host, r->port);
 	}
-	if (r->kind == HTTP_CONNECT &&
-	    (ioctl(c->cfd, FIONREAD, &avail) < 0 || avail > c->head_len)) {
+	if (r->kind == HTTP_CONNECT && avail > c->head_len) {
 		deny(p, c, 400, "data sent before the 200 reply");
 		return;
 	}
@@ -1593,7 +1683,7 @@ static void head_read(struct proxy *p, struct conn *c, uint32_t events)
 		c->peekoff = 0;
 		if (setsockopt(c->cfd, SOL_SOCKET, SO_PEEK_OFF, &off,
 			       sizeof(off)) < 0 ||
-		    recv(c->cfd, p->head, (size_t)r, MSG_PEEK) != r) {
+		    (n = recv(c->cfd, p->head, (size_t)r + 1, MSG_PEEK)) < r) {
 			conn_free(p, c, 1);
 			return;
 		}
@@ -1605,7 +1695,7 @@ static void head_read(struct proxy *p, struct conn *c, uint32_t events)
 		     p->req.why ? p->req.why : "malformed request");
 		return;
 	}
-	decide(p, c, &p->req);
+	decide(p, c, &p->req, (size_t)n);
 	return;
 closed:
 	/* A client that closed mid-head: nothing to answer. */
@@ -1702,8 +1792,7 @@ static void on_accept(struct proxy *p)
 		c->cfd = fd;
 		c->peer = ip;
 		c->peer_port = port;
-		c->state = CS_HEAD;
-		set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+		c->state = CS_HEAD;     /* TCP_NODELAY: from the listener */
 		tl_add(p, c, L_HEAD);
 		if (ep_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 			   ev_data(p, c, T_CLIENT)) < 0) {
@@ -2011,6 +2100,8 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	p->tmo[L_HELLO] = cfg->hello_ms;
 	p->tmo[L_LINGER] = LINGER_MS;
 	p->now = mono_ms();
+	p->who_tokens = WHO_SCANS;
+	p->who_refill = p->now;
 	if (!cfg->pol)
 		return -EINVAL;
 	r = fit_fds(p);
@@ -2044,6 +2135,8 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	p->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (p->sfd < 0)
 		return -errno;
+	/* Accepted sockets inherit it: one call less a connection. */
+	set_int(p->lfd, IPPROTO_TCP, TCP_NODELAY, 1);
 	r = ep_add(p, p->lfd, EPOLLIN, T_LISTEN);
 	if (r == 0)
 		r = ep_add(p, p->sfd, EPOLLIN, T_SIGNAL);
