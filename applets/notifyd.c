@@ -168,13 +168,11 @@ static int notifyd_main(int argc, char **argv)
 		else if (id == N_LOG)
 			c->log_file = s.arg;
 	}
-	r = EX_USAGE;
-	if (s.i < argc)
-		r = usage_error("unexpected argument", argv[s.i]);
-	else if (!c->socket)
-		r = usage_error("missing --socket PATH", 0);
-	if (r == EX_USAGE)
+	if (s.i < argc || !c->socket) {
+		r = s.i < argc ? usage_error("unexpected argument", argv[s.i]) :
+		    usage_error("missing --socket PATH", 0);
 		goto out;
+	}
 	if (c->log_file) {
 		c->log_fd = open(c->log_file,
 				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,

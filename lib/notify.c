@@ -5,6 +5,7 @@
  * here waits on a target except the single memory read of an address (see
  * read_address). References: seccomp_unotify(2), ../shared/KERNEL-NOTES.md
  * section 2, SPEC "sb-notifyd". */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include "buf.h"
 #include "log.h"
 #include "notify.h"
+#include "sb.h"
 #include "sys.h"
 
 enum { NS_FREE, NS_FRESH, NS_CONNECTING, NS_RELAY_OUT, NS_RELAY_IN };
@@ -127,14 +129,17 @@ static int cap_ptrace(int on)
 	return sys_capset(&h, d);
 }
 
-/* Reading a target (its memory, its fd table, its exe) passes the ptrace
- * access check (ptrace(2), "Ptrace access mode checking"). CAP_SYS_PTRACE
- * would pass it even for a target that made itself non-dumpable, so it is
- * kept lowered and raised only for a target of another uid. /proc/TID
- * belongs to the target's euid while it is dumpable and to root when it is
- * not: a non-dumpable target is read without the capability, and refused,
- * whoever runs the supervisor. Returns whether it raised the capability. */
-static int access_begin(struct notify_ctx *n, pid_t tid)
+/* Reading a target's memory passes the ptrace access check (ptrace(2),
+ * "Ptrace access mode checking"). CAP_SYS_PTRACE would pass it even for a
+ * target that made itself non-dumpable, so a supervisor holding it lowers
+ * it for the read when the target looks like one of its own uid: /proc/TID
+ * belongs to the target's euid while it is dumpable, and to root when it
+ * is not. A non-dumpable target is then refused whoever runs the
+ * supervisor; a dumpable one of another uid is read with the capability.
+ * (The /proc/TID/fd lookups check the caller's effective capabilities
+ * against the target's permitted set, so they keep it.) Returns whether
+ * the capability was lowered. */
+static int read_begin(struct notify_ctx *n, pid_t tid)
 {
 	char path[32];
 	struct stat st;
@@ -142,15 +147,15 @@ static int access_begin(struct notify_ctx *n, pid_t tid)
 	if (!n->ptrace_cap)
 		return 0;
 	if (stat(proc_path(path, sizeof(path), tid, NULL, -1), &st) < 0 ||
-	    st.st_uid == geteuid())
+	    st.st_uid != geteuid())
 		return 0;
-	return cap_ptrace(1) == 0;
+	return cap_ptrace(0) == 0;
 }
 
-static void access_end(int raised)
+static void read_end(int lowered)
 {
-	if (raised)
-		(void)cap_ptrace(0);
+	if (lowered)
+		(void)cap_ptrace(1);
 }
 
 /* Which socket the target's fd names: /proc/TID/fd/FD of the very thread
@@ -231,16 +236,13 @@ static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
 	struct log_ev e;
 	char path[32], exe[256], text[48];
 	ssize_t len;
-	int raised;
 
 	if (n->log_fd < 0)
 		return;
 	log_begin(&e, w->event);
 	log_i(&e, "pid", tid);
-	raised = access_begin(n, tid);
 	len = readlink(proc_path(path, sizeof(path), tid, "exe", -1), exe,
 		       sizeof(exe));
-	access_end(raised);
 	if (len > 0)
 		log_sn(&e, "exe", exe, (size_t)len);
 	log_s(&e, "syscall", w->sys);
@@ -313,12 +315,33 @@ static const char *pinned_direct(const struct policy *p,
 	return NULL;
 }
 
+/* Direct entries naming ip:port literally (1), and whether one of them
+ * lies wholly inside an internal range (*named): that is the policy naming
+ * an internal address; 0.0.0.0/0:22 names none. */
+static int literal_direct(const struct policy *p, const struct sb_ip *ip,
+			  uint16_t port, int *named)
+{
+	int hit = 0;
+
+	*named = 0;
+	for (int i = 0; i < p->ndirect && i < POLICY_MAX_DEST; i++) {
+		const struct dest *d = &p->direct[i];
+
+		if (d->kind != DEST_CIDR || !dest_match_ip(d, ip, port))
+			continue;
+		hit = 1;
+		if (cidr_is_internal(&d->ip, d->prefix))
+			*named = 1;
+	}
+	return hit;
+}
+
 int notify_decide(const struct policy *p, const struct pin_table *pins,
 		  const struct sb_ip *ip, uint16_t port, const char **why,
 		  const char **host)
 {
 	const char *pinned;
-	int literal;
+	int literal, named;
 
 	*host = NULL;
 	if (port == 0) {
@@ -335,19 +358,18 @@ int notify_decide(const struct policy *p, const struct pin_table *pins,
 		return NOTIFY_DENY;
 	}
 	pinned = pinned_direct(p, pins, ip, port);
-	literal = policy_direct_ip(p, ip, port);
+	literal = literal_direct(p, ip, port, &named);
 	if (!pinned && !literal) {
 		*why = policy_allows_ip(p, ip, port) ?
 		       "allowed through the proxy only" :
 		       "not the proxy nor a direct destination";
 		return NOTIFY_DENY;
 	}
-	/* Internal ranges (loopback, RFC 1918, link-local, ...) only when the
-	 * policy names them; the forms that embed an IPv4 address (IPv4-
-	 * compatible, NAT64, 6to4, Teredo) also when pinned: that is how an
-	 * IPv6-only network's DNS64 answers. */
-	if (ip_is_internal(ip) && !policy_names_ip(p, ip) &&
-	    !(pinned && ip_is_embedding(ip))) {
+	/* Internal ranges (loopback, RFC 1918, link-local, ...) only when a
+	 * direct entry names them; the forms that embed an IPv4 address
+	 * (IPv4-compatible, NAT64, 6to4, Teredo) also when pinned: that is
+	 * how an IPv6-only network's DNS64 answers. */
+	if (ip_is_internal(ip) && !named && !(pinned && ip_is_embedding(ip))) {
 		*why = "internal address not named by the policy";
 		return NOTIFY_DENY;
 	}
@@ -403,27 +425,102 @@ static int sock_find(struct notify_ctx *n, int li, uint64_t ino)
 /* A free slot. Bounded: past its share, or with the table full, a sandbox
  * loses the reference to its own oldest socket that never connected (a
  * connect() on it is then refused, and said so). */
+/* Sockets the sandbox closed without connecting them live on in our
+ * reference alone. Their creator's fd table tells: under pressure, drop
+ * the references to sockets it no longer holds. (A socket handed to
+ * another process before its connect loses its reference too, and its
+ * connect is refused: the price of a bounded table.) */
+static void reclaim(struct notify_ctx *n, int64_t now)
+{
+	pid_t tids[16];
+	int nt = 0;
+
+	if (now - n->last_reclaim < 200)
+		return;
+	n->last_reclaim = now;
+	for (int i = 0; i < NOTIFY_MAX_SOCKS && nt < (int)LEN(tids); i++) {
+		struct notify_sock *s = &n->socks[i];
+		int k;
+
+		if (s->state != NS_FRESH || now - s->born < 1000)
+			continue;
+		for (k = 0; k < nt && tids[k] != s->tid; k++)
+			;
+		if (k == nt)
+			tids[nt++] = s->tid;
+	}
+	for (int k = 0; k < nt; k++) {
+		char path[48];
+		struct dirent *de;
+		DIR *d;
+
+		d = opendir(proc_path(path, sizeof(path), tids[k], "fd", -1));
+		if (!d)
+			continue;       /* gone: REF_TTL_MS decides */
+		for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
+			n->socks[i].seen = 0;
+		while ((de = readdir(d))) {
+			uint64_t ino;
+			int fd = 0, si = 0;
+
+			for (const char *c = de->d_name; *c >= '0' && *c <= '9'
+			     && fd < 1 << 24; c++)
+				fd = fd * 10 + (*c - '0');
+			if (de->d_name[0] < '0' || de->d_name[0] > '9' ||
+			    target_fd_ino(tids[k], fd, &ino) < 0)
+				continue;
+			for (si = 0; si < NOTIFY_MAX_SOCKS; si++)
+				if (n->socks[si].state != NS_FREE &&
+				    n->socks[si].ino == ino)
+					n->socks[si].seen = 1;
+		}
+		(void)closedir(d);
+		for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
+			struct notify_sock *s = &n->socks[i];
+
+			if (s->state == NS_FRESH && s->tid == tids[k] &&
+			    !s->seen && now - s->born >= 1000)
+				sock_free(n, i);
+		}
+	}
+}
+
+/* A free slot. Bounded: past its share, or with the table full, a sandbox
+ * loses the reference to its own oldest socket that never connected (a
+ * connect() on it is then refused, and said so). */
 static int sock_alloc(struct notify_ctx *n, int li)
 {
 	int oldest = -1, slot = -1;
 
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
+			struct notify_sock *s = &n->socks[i];
+
+			if (s->state == NS_FREE) {
+				if (slot < 0)
+					slot = i;
+			} else if (s->lis == li && s->state == NS_FRESH &&
+				   (oldest < 0 ||
+				    s->born < n->socks[oldest].born)) {
+				oldest = i;
+			}
+		}
+		if (slot >= 0 && n->lis[li].nsocks < NOTIFY_SOCKS_PER_LISTENER)
+			return slot;
+		if (pass == 0)
+			reclaim(n, now_ms());
+		slot = oldest = -1;
+	}
 	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
 		struct notify_sock *s = &n->socks[i];
 
-		if (s->state == NS_FREE) {
-			if (slot < 0)
-				slot = i;
-		} else if (s->lis == li && s->state == NS_FRESH &&
-			   (oldest < 0 || s->born < n->socks[oldest].born)) {
+		if (s->lis == li && s->state == NS_FRESH &&
+		    (oldest < 0 || s->born < n->socks[oldest].born))
 			oldest = i;
-		}
 	}
-	if (slot >= 0 && n->lis[li].nsocks < NOTIFY_SOCKS_PER_LISTENER)
-		return slot;
 	if (oldest < 0)
 		return -ENFILE;
-	log_plain(n, "error", "socket table full: the reference to the "
-		  "oldest unconnected socket was dropped", 0);
+	n->evicted++;       /* said once a second, by sweep() */
 	sock_free(n, oldest);
 	return oldest;
 }
@@ -1010,6 +1107,20 @@ static void sweep(struct notify_ctx *n, int64_t now)
 {
 	int pressure = n->nsocks > NOTIFY_MAX_SOCKS * 3 / 4;
 
+	if (n->evicted) {
+		struct log_ev e;
+
+		log_begin(&e, "error");
+		log_s(&e, "layer", "seccomp_notify");
+		log_s(&e, "reason", "socket table full: references to the "
+		      "oldest unconnected sockets were dropped");
+		log_i(&e, "count", n->evicted);
+		if (n->log_fd >= 0)
+			(void)log_end(&e, n->log_fd);
+		n->evicted = 0;
+	}
+	if (n->nsocks > NOTIFY_MAX_SOCKS / 2)
+		reclaim(n, now);
 	n->next_deadline = 0;
 	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
 		struct notify_sock *s = &n->socks[i];
@@ -1061,8 +1172,13 @@ static void connect_foreign(struct notify_ctx *n, struct creq *c,
 	struct notify_done *d = done_find(n, c->li, ino);
 	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
 
-	if (d && c->parsed) {
-		if (d->undelivered && d->port == c->port &&
+	if (d && c->a.sa.sa_family == AF_UNSPEC) {
+		w.reason = "AF_UNSPEC on an Internet socket";
+		deny(n, c->li, c->req, &w, -EACCES);
+		return;
+	}
+	if (d) {
+		if (c->parsed && d->undelivered && d->port == c->port &&
 		    ip_equal(&d->ip, &c->ip)) {
 			/* Re-sent after a signal: the answer it never got. */
 			d->undelivered = 0;
@@ -1161,7 +1277,11 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 		w.reason = "direct destinations are relayed for TCP only";
 	}
 	if (v == NOTIFY_DENY) {
+		/* Our reference goes too: a socket refused once gets no
+		 * second decision (its next connect is refused as not ours),
+		 * and one closed after a refusal really closes. */
 		deny(n, c->li, c->req, &w, -EACCES);
+		sock_free(n, si);
 		return;
 	}
 	fl = fcntl(s->fd, F_GETFL);
@@ -1190,7 +1310,7 @@ static void handle_connect(struct notify_ctx *n, int li,
 	int fd = (int)req->data.args[0];
 	uint64_t ino = 0;
 	ssize_t got = 0;
-	int raised, r, si = -1, is_unix = 0;
+	int lowered, r, si = -1, is_unix = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.req = req;
@@ -1202,7 +1322,7 @@ static void handle_connect(struct notify_ctx *n, int li,
 		(void)answer(n, li, req->id, -EINVAL, 0);
 		return;
 	}
-	raised = access_begin(n, tid);
+	lowered = read_begin(n, tid);
 	/* The one read of the address. Everything below decides on this
 	 * copy, and our connect uses it: no thread of the target can change
 	 * the address after the check. The read can stall only on memory
@@ -1213,15 +1333,14 @@ static void handle_connect(struct notify_ctx *n, int li,
 		got = sys_process_vm_readv(tid, &c.a,
 					   (const void *)(uintptr_t)
 					   req->data.args[1], (size_t)c.len);
+	read_end(lowered);
 	if (!id_valid(n, li, req->id))
-		goto out;
+		return;
 	if (got != c.len) {
-		access_end(raised);
-		raised = 0;
 		w.reason = "unable to read the address from the target";
 		deny(n, li, req, &w, got >= 0 || got == -EFAULT ? -EFAULT :
 				     -EACCES);
-		goto out;
+		return;
 	}
 	c.parsed = sockaddr_parse(&c.a, (size_t)c.len, &c.ip, &c.port) == 0;
 	r = target_fd_ino(tid, fd, &ino);
@@ -1230,25 +1349,21 @@ static void handle_connect(struct notify_ctx *n, int li,
 		if (si < 0)
 			is_unix = target_fd_is_unix(tid, fd);
 	}
-	access_end(raised);
-	raised = 0;
 	if (!id_valid(n, li, req->id))
-		goto out;
+		return;
+	if (r == -EBADF || r == -ENOTSOCK) {
+		(void)answer(n, li, req->id, r, 0);
+		return;
+	}
 	if (r < 0) {
-		if (r == -EACCES) {
-			w.reason = "unable to see the target's descriptor";
-			deny(n, li, req, &w, r);
-		} else {
-			(void)answer(n, li, req->id, r, 0);
-		}
-		goto out;
+		w.reason = "unable to see the target's descriptor";
+		deny(n, li, req, &w, -EACCES);
+		return;
 	}
 	if (si < 0)
 		connect_foreign(n, &c, ino, is_unix);
 	else
 		connect_ours(n, &c, si);
-out:
-	access_end(raised);
 }
 
 /* ---- socket() ------------------------------------------------------------ */
@@ -1408,7 +1523,7 @@ int notify_add_listener(struct notify_ctx *n, int listener_fd)
 	buf_puts(&b, "/proc/self/fd/");
 	buf_puti(&b, listener_fd);
 	len = readlink(buf_str(&b), link, sizeof(link));
-	if (len != 26 || memcmp(link, "anon_inode:seccomp notify", 25))
+	if (len != 25 || memcmp(link, "anon_inode:seccomp notify", 25))
 		return -EINVAL;
 	for (li = 0; li < NOTIFY_MAX_LISTENERS; li++)
 		if (n->lis[li].fd < 0)
@@ -1674,13 +1789,8 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 		return r;
 	memset(&h, 0, sizeof(h));
 	h.version = _LINUX_CAPABILITY_VERSION_3;
-	if (sys_capget(&h, d) == 0 &&
-	    (d[0].effective & (1U << CAP_SYS_PTRACE))) {
-		r = cap_ptrace(0);
-		if (r < 0)
-			return r;
-		n->ptrace_cap = 1;
-	}
+	if (sys_capget(&h, d) == 0 && (d[0].effective & (1U << CAP_SYS_PTRACE)))
+		n->ptrace_cap = 1;       /* see read_begin */
 	/* Each handed-out socket costs us a descriptor until it connects. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 &&
 	    rl.rlim_max > rl.rlim_cur) {

@@ -30,10 +30,10 @@
  *
  * Side effects on the calling process, by design: notify_init makes it
  * non-dumpable (the sandbox, same uid, must not ptrace it or take its
- * listeners with pidfd_getfd), drops CAP_SYS_PTRACE from the effective set
- * (raised only to read targets of another uid, so that a non-dumpable
- * target is denied whoever runs the supervisor), and raises the soft
- * RLIMIT_NOFILE towards the hard limit. notify_run blocks SIGTERM, SIGINT,
+ * listeners with pidfd_getfd) and raises the soft RLIMIT_NOFILE towards
+ * the hard limit; a supervisor holding CAP_SYS_PTRACE lowers it around
+ * each read of a same-uid target's memory, so that a non-dumpable target
+ * is refused whoever runs the supervisor. notify_run blocks SIGTERM, SIGINT,
  * SIGHUP, SIGQUIT and SIGPIPE: SIGTERM (and SIGINT with a control socket)
  * makes it return; the others are ignored, so a terminal's ^C does not
  * take the supervisor away from a sandbox that handles it. */
@@ -74,6 +74,7 @@ struct notify_sock {
 	uint8_t undelivered;        /* an answer could not be sent: resend */
 	uint8_t watched;            /* fd is in the epoll set */
 	uint8_t timeo;              /* deadline is the socket's SO_SNDTIMEO */
+	uint8_t seen;               /* reclaim(): still in its creator's table */
 	uint16_t port;              /* the checked destination */
 	uint16_t local_port;        /* relay: our end, to match the accept */
 	int uerr;                   /* the undelivered answer */
@@ -127,6 +128,8 @@ struct notify_ctx {
 	int had_listener;
 	int64_t drain_until;
 	int64_t next_deadline;      /* earliest socks[].deadline, or 0 */
+	int64_t last_reclaim;
+	int evicted;                /* references dropped, not yet logged */
 	unsigned notif_size, resp_size;   /* SECCOMP_GET_NOTIF_SIZES */
 	struct notify_listener lis[NOTIFY_MAX_LISTENERS];
 	struct notify_sock socks[NOTIFY_MAX_SOCKS];
@@ -153,11 +156,14 @@ int notify_run(struct notify_ctx *n, int control_fd);
 void notify_close(struct notify_ctx *n);
 
 /* The decision, pure: the proxy's address and port -> NOTIFY_PROXY; a
- * `direct` entry naming ip:port literally, or a `direct` host entry whose
- * pinned addresses hold ip -> NOTIFY_DIRECT, but an internal address only
- * when the policy names it (policy_names_ip), and the IPv4-compatible,
- * NAT64, 6to4 and Teredo forms only when pinned or named; anything else ->
- * NOTIFY_DENY. *why says why, *host the pinned name if one matched. */
+ * `direct` CIDR entry matching ip:port, or a `direct` host entry whose
+ * pinned addresses (pins) hold ip -> NOTIFY_DIRECT; but an internal
+ * address (sockaddr.h) only when a matching `direct` entry lies wholly in
+ * an internal range, as the proxy's rule (a pinned name resolving to
+ * 10.1.2.3 needs `direct 10.0.0.0/8:PORT` too), and the IPv4-compatible,
+ * NAT64, 6to4 and Teredo forms only so or when pinned; 0.0.0.0, :: and
+ * anything else -> NOTIFY_DENY. *why says why, *host names the pin that
+ * matched. Wildcard entries match only names already in pins. */
 int notify_decide(const struct policy *p, const struct pin_table *pins,
 		  const struct sb_ip *ip, uint16_t port, const char **why,
 		  const char **host);
