@@ -1270,6 +1270,9 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 			fail(p, c, 502, "unable to set up the tunnel");
 			return;
 		}
+		/* Find the client while it waits for our answer: once it
+		 * has it, it may close before it can be found. */
+		who(p, c);
 		if (send(c->cfd, ok, sizeof(ok) - 1, MSG_NOSIGNAL) !=
 		    (ssize_t)sizeof(ok) - 1) {
 			conn_free(p, c, 1);
@@ -1297,6 +1300,7 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 		}
 		c->d[0].inpipe = (uint32_t)r;
 		c->d[1].mode = M_RESP;
+		who(p, c);
 		if (p->req.body == BODY_CHUNKED)
 			c->d[0].mode = M_CHUNKED;
 		else if (p->req.body == BODY_LENGTH)
