@@ -13,7 +13,7 @@
 #include "proxy.h"
 #include "sb.h"
 
-#define FILE_MAX (256 << 10)    /* a policy or pins file */
+#define FILE_MAX (256 << 10) /* a policy or pins file */
 #define ALLOW_MAX 64
 
 struct proxy_app {
@@ -57,7 +57,7 @@ static long read_text(const char *path, char *buf, size_t cap)
 	close(fd);
 	buf[have] = 0;
 	if (strlen(buf) != have)
-		return -EINVAL;         /* a NUL inside */
+		return -EINVAL; /* a NUL inside */
 	return (long)have;
 }
 
@@ -73,7 +73,8 @@ static int pin_allowed(struct proxy_app *a)
 		struct log_ev e;
 		int r;
 
-		if (d->kind != DEST_HOST || pin_find(&a->pins, d->host, d->port))
+		if (d->kind != DEST_HOST ||
+		    pin_find(&a->pins, d->host, d->port))
 			continue;
 		/* Internal addresses are kept here and refused per
 		 * connection, unless the policy names them. */
@@ -87,8 +88,8 @@ static int pin_allowed(struct proxy_app *a)
 		log_s(&e, "reason", dns_strerror(r));
 		log_end(&e, a->cfg.log_fd);
 		if (!a->pol.best_effort) {
-			say_err("unable to pin ", d->host, ": ", dns_strerror(r),
-				NULL);
+			say_err("unable to pin ", d->host, ": ",
+				dns_strerror(r), NULL);
 			return -1;
 		}
 	}
@@ -152,52 +153,66 @@ out:
 }
 
 static const char proxy_help[] =
-	"usage: sb-proxy [--listen ADDR:PORT] [--policy FILE] [--allow DEST]...\n"
-	"                [--pins FILE] [--log FILE] [--resolver IP[:PORT]]...\n"
-	"                [--max-conns N] [--idle-timeout SEC] [--head-timeout SEC]\n"
-	"                [--drain-timeout SEC] [--no-sni allow|deny] [--ready-fd FD]\n\n"
+	"usage: sb-proxy [--listen ADDR:PORT] [--policy FILE]\n"
+	"         [--allow DEST]...\n"
+	"         [--pins FILE] [--log FILE] [--resolver IP[:PORT]]...\n"
+	"         [--max-conns N] [--idle-timeout SEC]\n"
+	"         [--head-timeout SEC] [--drain-timeout SEC]\n"
+	"         [--no-sni allow|deny] [--ready-fd FD]\n\n"
 	"The mandatory egress proxy: HTTP CONNECT tunnels and absolute-form\n"
 	"plain HTTP, to allowed destinations only, connected to pinned\n"
 	"addresses only. Internal addresses need an allow entry naming them.\n"
-	"A TLS ClientHello must name the CONNECT host. Every allow and deny is\n"
-	"a JSON line.\n\n"
+	"A TLS ClientHello must name the CONNECT host. Every allow and deny\n"
+	"is a JSON line.\n\n"
 	"  --listen        where to listen (default: the policy's proxy\n"
 	"                  address, 127.0.0.1:3128)\n"
-	"  --policy        a policy file: its allow entries and proxy address\n"
-	"  --allow         also allow DEST: host:port, *.domain:port, IP:port,\n"
-	"                  CIDR:port, [IPv6]:port; port * for any\n"
-	"  --pins          pinned addresses as sb-pin prints them (HOST PORT IP...)\n"
+	"  --policy        a policy file: its allow entries, proxy address\n"
+	"  --allow         also allow DEST: host:port, *.domain:port,\n"
+	"                  IP:port, CIDR:port, [IPv6]:port; port * for any\n"
+	"  --pins          pinned addresses as sb-pin prints them\n"
+	"                  (HOST PORT IP...)\n"
 	"  --log           append JSON Lines to FILE (default: stderr)\n"
-	"  --resolver      the DNS server for pinning (default: the nameservers\n"
-	"                  of /etc/resolv.conf); host entries are pinned at\n"
-	"                  start, *.domain names on first use, then frozen\n"
-	"  --max-conns     connections at once, 503 past it (default 1024)\n"
-	"  --idle-timeout  seconds a tunnel may stay silent (default 300)\n"
-	"  --head-timeout  seconds for a whole request head (default 10)\n"
+	"  --resolver      the DNS server for pinning (default: the\n"
+	"                  nameservers of /etc/resolv.conf); host entries\n"
+	"                  are pinned at start, *.domain names on first\n"
+	"                  use, then frozen\n"
+	"  --max-conns     connections at once, 503 past it (1024)\n"
+	"  --idle-timeout  seconds a tunnel may stay silent (300)\n"
+	"  --head-timeout  seconds for a whole request head (10)\n"
 	"  --drain-timeout seconds open connections get after SIGTERM (30)\n"
-	"  --no-sni        a ClientHello without SNI: allow (default) or deny\n"
+	"  --no-sni        a ClientHello without SNI: allow (default), deny\n"
 	"  --ready-fd      write one byte to FD once serving, then close it\n\n"
 	"SIGTERM or SIGINT: stop accepting, drain, exit 0. SIGUSR1: log the\n"
 	"denial summary (also logged at exit).\n";
 
 enum {
-	O_LISTEN = 1, O_POLICY, O_ALLOW, O_PINS, O_LOG, O_RESOLVER, O_MAX,
-	O_IDLE, O_NOSNI, O_READY, O_HEAD, O_DRAIN,
+	O_LISTEN = 1,
+	O_POLICY,
+	O_ALLOW,
+	O_PINS,
+	O_LOG,
+	O_RESOLVER,
+	O_MAX,
+	O_IDLE,
+	O_NOSNI,
+	O_READY,
+	O_HEAD,
+	O_DRAIN,
 };
 static const struct opt proxy_opts[] = {
-	{ "listen", 'l', 1, O_LISTEN },
-	{ "policy", 'p', 1, O_POLICY },
-	{ "allow", 'a', 1, O_ALLOW },
-	{ "pins", 0, 1, O_PINS },
-	{ "log", 0, 1, O_LOG },
-	{ "resolver", 0, 1, O_RESOLVER },
-	{ "max-conns", 0, 1, O_MAX },
-	{ "idle-timeout", 0, 1, O_IDLE },
-	{ "no-sni", 0, 1, O_NOSNI },
-	{ "ready-fd", 0, 1, O_READY },
-	{ "head-timeout", 0, 1, O_HEAD },
-	{ "drain-timeout", 0, 1, O_DRAIN },
-	{ 0, 0, 0, 0 },
+    {"listen", 'l', 1, O_LISTEN},
+    {"policy", 'p', 1, O_POLICY},
+    {"allow", 'a', 1, O_ALLOW},
+    {"pins", 0, 1, O_PINS},
+    {"log", 0, 1, O_LOG},
+    {"resolver", 0, 1, O_RESOLVER},
+    {"max-conns", 0, 1, O_MAX},
+    {"idle-timeout", 0, 1, O_IDLE},
+    {"no-sni", 0, 1, O_NOSNI},
+    {"ready-fd", 0, 1, O_READY},
+    {"head-timeout", 0, 1, O_HEAD},
+    {"drain-timeout", 0, 1, O_DRAIN},
+    {0, 0, 0, 0},
 };
 
 /* 0: go on; 1: stop with *code (help, usage error). */
@@ -224,7 +239,9 @@ static int parse_opts(struct proxy_app *a, int argc, char **argv, int *code)
 			break;
 		case O_ALLOW:
 			if (a->nallow >= ALLOW_MAX)
-				return *code = usage_error("too many --allow", s.arg), 1;
+				return *code = usage_error("too many --allow",
+							   s.arg),
+				       1;
 			a->allow[a->nallow++] = s.arg;
 			break;
 		case O_PINS:
@@ -235,45 +252,57 @@ static int parse_opts(struct proxy_app *a, int argc, char **argv, int *code)
 			break;
 		case O_RESOLVER:
 			if (dns_conf_add_ns(&a->dns, s.arg) < 0)
-				return *code = usage_error("bad --resolver", s.arg), 1;
+				return *code =
+					   usage_error("bad --resolver", s.arg),
+				       1;
 			a->resolv_given = 1;
 			break;
 		case O_MAX:
 			v = opt_num(s.arg, 1 << 20);
 			if (v < 1)
-				return *code = usage_error("bad --max-conns", s.arg), 1;
+				return *code = usage_error("bad --max-conns",
+							   s.arg),
+				       1;
 			a->cfg.max_conns = (int)v;
 			break;
 		case O_IDLE:
 			v = opt_num(s.arg, 7 * 24 * 3600);
 			if (v < 1)
-				return *code = usage_error("bad --idle-timeout", s.arg), 1;
+				return *code = usage_error("bad --idle-timeout",
+							   s.arg),
+				       1;
 			a->cfg.idle_ms = (int)v * 1000;
 			break;
 		case O_HEAD:
 			v = opt_num(s.arg, 3600);
 			if (v < 1)
 				return *code = usage_error("bad --head-timeout",
-							   s.arg), 1;
+							   s.arg),
+				       1;
 			a->cfg.head_ms = (int)v * 1000;
 			break;
 		case O_DRAIN:
 			v = opt_num(s.arg, 7 * 24 * 3600);
 			if (v < 0)
-				return *code = usage_error("bad --drain-timeout",
-							   s.arg), 1;
+				return *code = usage_error(
+					   "bad --drain-timeout", s.arg),
+				       1;
 			a->cfg.drain_ms = (int)v * 1000;
 			break;
 		case O_NOSNI:
 			if (strcmp(s.arg, "allow") && strcmp(s.arg, "deny"))
-				return *code = usage_error("--no-sni takes allow or deny",
-						    s.arg), 1;
+				return *code = usage_error(
+					   "--no-sni takes allow or deny",
+					   s.arg),
+				       1;
 			a->cfg.no_sni_deny = s.arg[0] == 'd';
 			break;
 		case O_READY:
 			v = opt_num(s.arg, 1 << 20);
 			if (v < 0 || fcntl((int)v, F_GETFD) < 0)
-				return *code = usage_error("bad --ready-fd", s.arg), 1;
+				return *code =
+					   usage_error("bad --ready-fd", s.arg),
+				       1;
 			a->cfg.ready_fd = (int)v;
 			break;
 		}
@@ -323,8 +352,9 @@ static int proxy_main(int argc, char **argv)
 		goto out;
 	}
 	if (a->log_file) {
-		a->cfg.log_fd = open(a->log_file, O_WRONLY | O_APPEND | O_CREAT |
-				     O_CLOEXEC, 0600);
+		a->cfg.log_fd =
+		    open(a->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			 0600);
 		if (a->cfg.log_fd < 0) {
 			say_err("unable to open ", a->log_file, ": ",
 				err_str(errno), NULL);

@@ -145,7 +145,7 @@ static int numeric_last_label(const char *s, size_t n)
 
 struct authority {
 	uint8_t is_ip;
-	uint16_t port;          /* 0: none given */
+	uint16_t port; /* 0: none given */
 	struct sb_ip ip;
 	char host[SB_HOST_MAX + 1];
 };
@@ -306,7 +306,8 @@ static int conn_tokens(const char *head, struct http_span v,
 	while (i < v.len) {
 		size_t st;
 
-		while (i < v.len && (s[i] == ' ' || s[i] == '\t' || s[i] == ','))
+		while (i < v.len &&
+		       (s[i] == ' ' || s[i] == '\t' || s[i] == ','))
 			i++;
 		if (i == v.len)
 			break;
@@ -343,8 +344,8 @@ static int hop_by_hop(const char *n, size_t l)
 
 static int framing(const char *n, size_t l)
 {
-	return ieq(n, l, "content-length") ||
-	       ieq(n, l, "transfer-encoding") || ieq(n, l, "host");
+	return ieq(n, l, "content-length") || ieq(n, l, "transfer-encoding") ||
+	       ieq(n, l, "host");
 }
 
 /* Mark the hop-by-hop fields, and those the Connection fields name. A
@@ -388,8 +389,8 @@ static int mark_drop(const char *head, const struct http_field *f, int nf,
 
 static int version_parse(const char *s, size_t n, uint8_t *minor)
 {
-	if (n != 8 || memcmp(s, "HTTP/", 5) || s[6] != '.' ||
-	    s[5] < '0' || s[5] > '9' || s[7] < '0' || s[7] > '9')
+	if (n != 8 || memcmp(s, "HTTP/", 5) || s[6] != '.' || s[5] < '0' ||
+	    s[5] > '9' || s[7] < '0' || s[7] > '9')
 		return -EINVAL;
 	if (s[5] != '1' || (s[7] != '0' && s[7] != '1'))
 		return -ENOTSUP;
@@ -417,7 +418,8 @@ static int req_fields(const char *head, struct http_req *r,
 	int ncl = 0, nte = 0;
 
 	for (int i = 0; i < r->nfields; i++) {
-		const char *n = at(head, r->f[i].name), *v = at(head, r->f[i].value);
+		const char *n = at(head, r->f[i].name),
+			   *v = at(head, r->f[i].value);
 		size_t l = r->f[i].name.len, vl = r->f[i].value.len;
 
 		if (ieq(n, l, "content-length")) {
@@ -498,8 +500,8 @@ static int request_line(const char *head, size_t len, struct http_req *r,
 	}
 	e = version_parse(sp2 + 1, (size_t)(head + *ll - sp2 - 1), &r->minor);
 	if (e < 0) {
-		r->why = e == -ENOTSUP ? "unsupported HTTP version" :
-					 "bad HTTP version";
+		r->why = e == -ENOTSUP ? "unsupported HTTP version"
+				       : "bad HTTP version";
 		return e;
 	}
 	r->method.off = 0;
@@ -515,12 +517,13 @@ static int request_line(const char *head, size_t len, struct http_req *r,
 		return e;
 	}
 	if (!iprefix(t, tl, "http://")) {
-		r->why = iprefix(t, tl, "https://") ?
-				 "https:// needs CONNECT" :
-				 "not a proxy request (absolute-form http:// "
-				 "or CONNECT)";
+		r->why = iprefix(t, tl, "https://")
+			     ? "https:// needs CONNECT"
+			     : "not a proxy request (absolute-form http:// "
+			       "or CONNECT)";
 		return t[0] == '/' || t[0] == '*' || iprefix(t, tl, "https://")
-			       ? -ENOTSUP : -EINVAL;
+			   ? -ENOTSUP
+			   : -EINVAL;
 	}
 	r->kind = HTTP_FORWARD;
 	{
@@ -549,7 +552,8 @@ int http_parse_request(const char *head, size_t len, struct http_req *r)
 
 	memset(r, 0, offsetof(struct http_req, f));
 	r->nfields = 0;
-	if (len < 4 || len > HTTP_HEAD_MAX || memcmp(head + len - 4, "\r\n\r\n", 4)) {
+	if (len < 4 || len > HTTP_HEAD_MAX ||
+	    memcmp(head + len - 4, "\r\n\r\n", 4)) {
 		r->why = "incomplete head";
 		return -EINVAL;
 	}
@@ -624,7 +628,8 @@ int http_parse_response(const char *head, size_t len, struct http_resp *r)
 
 	memset(r, 0, offsetof(struct http_resp, f));
 	r->nfields = 0;
-	if (len < 4 || len > HTTP_HEAD_MAX || memcmp(head + len - 4, "\r\n\r\n", 4)) {
+	if (len < 4 || len > HTTP_HEAD_MAX ||
+	    memcmp(head + len - 4, "\r\n\r\n", 4)) {
 		r->why = "incomplete head";
 		return -EINVAL;
 	}
@@ -643,8 +648,8 @@ int http_parse_response(const char *head, size_t len, struct http_resp *r)
 		}
 	}
 	r->len = (uint16_t)len;
-	r->status = (uint16_t)((s[9] - '0') * 100 + (s[10] - '0') * 10 +
-			       (s[11] - '0'));
+	r->status =
+	    (uint16_t)((s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0'));
 	e = fields_parse(head, len, (size_t)ll + 2, r->f, &r->nfields, &r->why);
 	if (e < 0)
 		return e;
@@ -652,8 +657,8 @@ int http_parse_response(const char *head, size_t len, struct http_resp *r)
 			 &r->why);
 }
 
-int http_response_head(const char *head, const struct http_resp *r,
-		       char *out, size_t cap)
+int http_response_head(const char *head, const struct http_resp *r, char *out,
+		       size_t cap)
 {
 	struct buf b;
 	int ll = line_len(head, r->len, 0);
@@ -673,14 +678,14 @@ int http_response_head(const char *head, const struct http_resp *r,
 /* ---- chunked framing ---- */
 
 enum {
-	C_SIZE,         /* first hex digit */
-	C_SIZE_MORE,    /* more digits, extensions, or CR */
-	C_EXT,          /* extensions up to CR */
+	C_SIZE,	     /* first hex digit */
+	C_SIZE_MORE, /* more digits, extensions, or CR */
+	C_EXT,	     /* extensions up to CR */
 	C_SIZE_LF,
 	C_DATA,
 	C_DATA_CR,
 	C_DATA_LF,
-	C_TRAILER_BOL,  /* a trailer line, or the final CRLF */
+	C_TRAILER_BOL, /* a trailer line, or the final CRLF */
 	C_TRAILER,
 	C_TRAILER_LF,
 	C_END_LF,
@@ -782,8 +787,8 @@ int http_chunked_feed(struct http_chunked *c, const uint8_t *p, size_t n)
 				/* C_TRAILER_LF, C_END_LF */
 				if (ch != '\n')
 					return -EINVAL;
-				c->state = c->state == C_END_LF ? C_DONE :
-								  C_TRAILER_BOL;
+				c->state = c->state == C_END_LF ? C_DONE
+								: C_TRAILER_BOL;
 			}
 			break;
 		}
@@ -845,21 +850,22 @@ static int rd_skip(struct rd *r, size_t k)
 /* server_name extension data: exactly one host_name entry. */
 static int sni_parse(const uint8_t *p, size_t n, char *sni)
 {
-	struct rd r = { p, n, 0 };
+	struct rd r = {p, n, 0};
 	unsigned list, type, len;
 
 	if (rd_u16(&r, &list) < 0 || list != n - 2 || rd_u8(&r, &type) < 0 ||
 	    type != 0 || rd_u16(&r, &len) < 0 || len != n - 5 || len == 0 ||
 	    len > SB_HOST_MAX)
 		return -EINVAL;
-	if (memchr(p + 5, 0, len) || host_parse((const char *)p + 5, len, sni) < 0)
+	if (memchr(p + 5, 0, len) ||
+	    host_parse((const char *)p + 5, len, sni) < 0)
 		return -EINVAL;
 	return 0;
 }
 
 static int hello_parse(const uint8_t *p, size_t n, char *sni)
 {
-	struct rd r = { p, n, 0 };
+	struct rd r = {p, n, 0};
 	unsigned len, ext_total, seen_sni = 0;
 
 	/* legacy_version, random */
@@ -875,7 +881,7 @@ static int hello_parse(const uint8_t *p, size_t n, char *sni)
 	if (rd_u8(&r, &len) < 0 || len < 1 || rd_skip(&r, len) < 0)
 		return -EINVAL;
 	if (r.i == r.n)
-		return TLS_NO_SNI;      /* no extensions at all */
+		return TLS_NO_SNI; /* no extensions at all */
 	if (rd_u16(&r, &ext_total) < 0 || ext_total != r.n - r.i)
 		return -EINVAL;
 	while (r.i < r.n) {
@@ -896,8 +902,8 @@ static int hello_parse(const uint8_t *p, size_t n, char *sni)
 int tls_client_hello(const uint8_t *p, size_t n, uint8_t *tmp, size_t tmpcap,
 		     char *sni, size_t *need)
 {
-	size_t off = 0, have = 0, cap = tmpcap < TLS_HELLO_MAX ? tmpcap :
-							       TLS_HELLO_MAX;
+	size_t off = 0, have = 0,
+	       cap = tmpcap < TLS_HELLO_MAX ? tmpcap : TLS_HELLO_MAX;
 
 	*need = 0;
 	if (n == 0) {
@@ -928,15 +934,16 @@ int tls_client_hello(const uint8_t *p, size_t n, uint8_t *tmp, size_t tmpcap,
 		have += rl;
 		off += 5 + rl;
 		if (have >= 4) {
-			size_t ml = (size_t)(tmp[1] << 16 | tmp[2] << 8 | tmp[3]);
+			size_t ml =
+			    (size_t)(tmp[1] << 16 | tmp[2] << 8 | tmp[3]);
 
 			if (tmp[0] != 1)
-				return -EINVAL;      /* not a ClientHello */
+				return -EINVAL; /* not a ClientHello */
 			if (ml > cap - 4)
 				return -EMSGSIZE;
 			if (have >= 4 + ml) {
 				if (have != 4 + ml)
-					return -EINVAL;  /* more than one */
+					return -EINVAL; /* more than one */
 				return hello_parse(tmp + 4, ml, sni);
 			}
 		}

@@ -9,7 +9,7 @@
  *	struct http_scan s = {0};
  *	n = http_scan(&s, bytes, len);   > 0: the head is n bytes long
  *	http_parse_request(head, n, &req);
- *	http_forward_head(head, &req, out, cap);   origin form, hop-by-hop gone
+ *	http_forward_head(head, &req, out, cap);   origin form, no hop-by-hop
  */
 #ifndef SB_HTTP_H
 #define SB_HTTP_H

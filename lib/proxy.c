@@ -59,11 +59,13 @@
 #define SO_PEEK_OFF 42
 #endif
 
+/* Pipe pages count against the user's pipe-user-pages-soft (past it,
+ * new pipes get two pages): only BIG_PIPES directions at once get a
+ * BIG_PIPE, those that move BULK in one splice. */
 #define PUMP_BUDGET (1 << 20)   /* bytes a direction moves before yielding */
-#define BIG_PIPE (1 << 20)      /* a bulk direction's pipe */
-#define BIG_PIPES 16            /* at once: pipe pages count against the
-				   user's pipe-user-pages-soft */
-#define BULK (48 << 10)         /* one splice this big: a bulk direction */
+#define BIG_PIPE (1 << 20)
+#define BIG_PIPES 16
+#define BULK (48 << 10)
 #define SPLICE_MAX (1 << 20)
 #define LINGER_MS 2000
 #define LINGER_BYTES (256 << 10)
@@ -139,7 +141,7 @@ struct proxy {
 	uint32_t freelist;
 	uint32_t nlseq;
 	int64_t now;
-	int draining, stop;
+	int draining, stop;     /* draining: the signal that stopped us */
 	int64_t drain_end;
 	struct conn *c;
 	uint32_t *pend;         /* ring of connection indices to run again */
@@ -419,7 +421,8 @@ static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 	hex_addr(&w, cip, cport, v6);
 	buf_putc(&w, ' ');
 	hex_addr(&w, sip, sport, v6);
-	fd = open(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", O_RDONLY | O_CLOEXEC);
+	fd =
+	    open(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (!found && total < WHO_TCP_BYTES) {
@@ -430,7 +433,8 @@ static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 			break;
 		total += (size_t)n;
 		have += (size_t)n;
-		while (!found && (nl = memchr(s, '\n', have - (size_t)(s - p->out)))) {
+		while (!found &&
+		       (nl = memchr(s, '\n', have - (size_t)(s - p->out)))) {
 			found = tcp_line(s, (size_t)(nl - s), want, w.len, ino,
 					 uid);
 			s = nl + 1;
@@ -438,7 +442,7 @@ static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 		have -= (size_t)(s - p->out);
 		memmove(p->out, s, have);
 		if (have == sizeof(p->out))
-			have = 0;       /* a line longer than any real one */
+			have = 0; /* a line longer than any real one */
 	}
 	close(fd);
 	return found ? 0 : -ENOENT;
@@ -471,8 +475,9 @@ static int fd_dir_has(int dfd, const char *want, size_t wl, int *budget)
 			if (k == (ssize_t)wl && !memcmp(l, want, wl)) {
 				long fd = 0;
 
-				for (const char *c = name; *c >= '0' && *c <= '9' &&
-				     fd < 1 << 24; c++)
+				for (const char *c = name;
+				     *c >= '0' && *c <= '9' && fd < 1 << 24;
+				     c++)
 					fd = fd * 10 + (*c - '0');
 				return (int)fd;
 			}
@@ -545,11 +550,14 @@ static int who_pid(struct proxy *p, uint32_t ino, uint32_t uid)
 	 * closed: the last places found come first. */
 	for (size_t i = 0; i < LEN(p->who_cache); i++)
 		if (p->who_cache[i][0] > 0 &&
-		    pid_fd_is(p->who_cache[i][0], p->who_cache[i][1], want, w.len))
-			return who_found(p, p->who_cache[i][0], p->who_cache[i][1]);
+		    pid_fd_is(p->who_cache[i][0], p->who_cache[i][1], want,
+			      w.len))
+			return who_found(p, p->who_cache[i][0],
+					 p->who_cache[i][1]);
 	for (size_t i = 0; i < LEN(p->who_cache); i++)
 		if (p->who_cache[i][0] > 0 &&
-		    (fd = pid_has(p->who_cache[i][0], want, w.len, &budget)) >= 0)
+		    (fd = pid_has(p->who_cache[i][0], want, w.len, &budget)) >=
+			0)
 			return who_found(p, p->who_cache[i][0], fd);
 	/* Another user's descriptors are not ours to read (without
 	 * CAP_SYS_PTRACE): do not even try. */
@@ -558,8 +566,9 @@ static int who_pid(struct proxy *p, uint32_t ino, uint32_t uid)
 	if (p->now - p->who_refill >= 1000 / WHO_SCANS) {
 		int64_t k = (p->now - p->who_refill) * WHO_SCANS / 1000;
 
-		p->who_tokens = (int)(p->who_tokens + k > WHO_SCANS ? WHO_SCANS :
-				      p->who_tokens + k);
+		p->who_tokens =
+		    (int)(p->who_tokens + k > WHO_SCANS ? WHO_SCANS
+							: p->who_tokens + k);
 		p->who_refill = p->now;
 	}
 	if (p->who_tokens <= 0)
@@ -568,7 +577,8 @@ static int who_pid(struct proxy *p, uint32_t ino, uint32_t uid)
 	dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -1;
-	while (found < 0 && (n = getdents64(dfd, (void *)dbuf, sizeof(dbuf))) > 0) {
+	while (found < 0 &&
+	       (n = getdents64(dfd, (void *)dbuf, sizeof(dbuf))) > 0) {
 		for (long off = 0; off < n && found < 0;) {
 			uint16_t rl;
 			const char *name = d + off + 19;
@@ -580,8 +590,9 @@ static int who_pid(struct proxy *p, uint32_t ino, uint32_t uid)
 				break;
 			off += rl;
 			for (const char *c = name; *c && pid >= 0; c++)
-				pid = (*c >= '0' && *c <= '9' && pid < 1 << 22) ?
-					      pid * 10 + (*c - '0') : -1;
+				pid = (*c >= '0' && *c <= '9' && pid < 1 << 22)
+					  ? pid * 10 + (*c - '0')
+					  : -1;
 			if (pid <= 0 || pid == self)
 				continue;
 			if (--procs < 0 || budget < 0)
@@ -622,8 +633,8 @@ static void who(struct proxy *p, struct conn *c)
 		r = inode_proc(p, &c->peer, c->peer_port, &sip, sport, v6, &ino,
 			       &uid);
 		if (r < 0 && !v6)
-			r = inode_proc(p, &c->peer, c->peer_port, &sip, sport, 1,
-				       &ino, &uid);
+			r = inode_proc(p, &c->peer, c->peer_port, &sip, sport,
+				       1, &ino, &uid);
 	}
 	if (r == 0)
 		c->pid = who_pid(p, ino, uid);
@@ -676,8 +687,9 @@ static void sum_add(struct proxy *p, struct conn *c, const char *exe)
 	size_t l;
 
 	for (int i = 0; i < p->nsum && !s; i++)
-		if (p->sum[i].port == c->port && !strcmp(p->sum[i].host, c->host)
-		    && !strcmp(p->sum[i].exe, exe))
+		if (p->sum[i].port == c->port &&
+		    !strcmp(p->sum[i].host, c->host) &&
+		    !strcmp(p->sum[i].exe, exe))
 			s = &p->sum[i];
 	if (!s) {
 		if (p->nsum >= SUM_MAX) {
@@ -728,8 +740,8 @@ static void sum_log(struct proxy *p)
 }
 
 /* One event about a connection: allow, deny or error. */
-static void ev_log(struct proxy *p, struct conn *c, const char *event,
-		   int code, const char *reason, const char *sni)
+static void ev_log(struct proxy *p, struct conn *c, const char *event, int code,
+		   const char *reason, const char *sni)
 {
 	struct log_ev e;
 	char ip[48], exe[EXE_MAX];
@@ -773,7 +785,7 @@ static void ev_log(struct proxy *p, struct conn *c, const char *event,
 static void conn_free(struct proxy *p, struct conn *c, int abort)
 {
 	if (abort) {
-		struct linger lg = { 1, 0 };
+		struct linger lg = {1, 0};
 
 		/* A reset, so neither side takes a cut tunnel for a whole
 		 * one. */
@@ -803,14 +815,22 @@ static void conn_free(struct proxy *p, struct conn *c, int abort)
 static const char *status_text(int code)
 {
 	switch (code) {
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 408: return "Request Timeout";
-	case 431: return "Request Header Fields Too Large";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Error";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 408:
+		return "Request Timeout";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Error";
 	}
 }
 
@@ -885,15 +905,13 @@ static void answer(struct proxy *p, struct conn *c, int code,
 	linger_read(p, c);
 }
 
-static void deny(struct proxy *p, struct conn *c, int code,
-		 const char *reason)
+static void deny(struct proxy *p, struct conn *c, int code, const char *reason)
 {
 	ev_log(p, c, "deny", code, reason, NULL);
 	answer(p, c, code, reason);
 }
 
-static void fail(struct proxy *p, struct conn *c, int code,
-		 const char *reason)
+static void fail(struct proxy *p, struct conn *c, int code, const char *reason)
 {
 	p->failed++;
 	ev_log(p, c, "error", code, reason, NULL);
@@ -956,7 +974,8 @@ static long want_bytes(struct proxy *p, struct conn *c, int k)
 	t = c->ch;
 	used = http_chunked_feed(&t, (const uint8_t *)p->out, (size_t)n);
 	if (used < 0) {
-		ev_log(p, c, "error", 0, "malformed chunked request body", NULL);
+		ev_log(p, c, "error", 0, "malformed chunked request body",
+		       NULL);
 		conn_free(p, c, 1);
 		return -1;
 	}
@@ -1027,9 +1046,9 @@ static void pump(struct proxy *p, struct conn *c, int k)
 				if (http_chunked_data(&c->ch))
 					http_chunked_skip(&c->ch, (uint64_t)n);
 				else
-					(void)http_chunked_feed(&c->ch,
-						(const uint8_t *)p->out,
-						(size_t)n);
+					(void)http_chunked_feed(
+					    &c->ch, (const uint8_t *)p->out,
+					    (size_t)n);
 				if (http_chunked_done(&c->ch))
 					d->mode = M_STOP;
 			}
@@ -1049,8 +1068,8 @@ static void pump(struct proxy *p, struct conn *c, int k)
 out:
 	/* A direction moving bulk data gets a bigger pipe: fewer, larger
 	 * splices (about twice the throughput on loopback). */
-	if (most >= BULK && !d->big && p->bigpipes < BIG_PIPES &&
-	    d->pw >= 0 && fcntl(d->pw, F_SETPIPE_SZ, BIG_PIPE) >= 0) {
+	if (most >= BULK && !d->big && p->bigpipes < BIG_PIPES && d->pw >= 0 &&
+	    fcntl(d->pw, F_SETPIPE_SZ, BIG_PIPE) >= 0) {
 		d->big = 1;
 		p->bigpipes++;
 	}
@@ -1070,11 +1089,12 @@ static void dir_end(struct proxy *p, struct conn *c, int k)
 			return;
 		}
 		if (d->mode == M_LENGTH || d->mode == M_CHUNKED) {
-			ev_log(p, c, "error", 0, "client closed mid-body", NULL);
+			ev_log(p, c, "error", 0, "client closed mid-body",
+			       NULL);
 			conn_free(p, c, 1);
 			return;
 		}
-		return;         /* a half-close after the request: fine */
+		return; /* a half-close after the request: fine */
 	}
 	if (!d->shut) {
 		d->shut = 1;
@@ -1101,8 +1121,9 @@ static void hello_check(struct proxy *p, struct conn *c)
 			conn_free(p, c, 1);
 		return;
 	}
-	r = n ? tls_client_hello(p->tls, (size_t)n, p->tmp, sizeof(p->tmp),
-				 sni, &need) : TLS_NOT_HANDSHAKE;
+	r = n ? tls_client_hello(p->tls, (size_t)n, p->tmp, sizeof(p->tmp), sni,
+				 &need)
+	      : TLS_NOT_HANDSHAKE;
 	switch (r) {
 	case TLS_NOT_HANDSHAKE:
 		break;
@@ -1145,8 +1166,10 @@ static void hello_check(struct proxy *p, struct conn *c)
 	pump(p, c, 0);
 	return;
 bad:
-	ev_log(p, c, "deny", 0, r == -EMSGSIZE ? "TLS ClientHello too large" :
-		"malformed TLS ClientHello", NULL);
+	ev_log(p, c, "deny", 0,
+	       r == -EMSGSIZE ? "TLS ClientHello too large"
+			      : "malformed TLS ClientHello",
+	       NULL);
 	conn_free(p, c, 1);
 }
 
@@ -1178,7 +1201,8 @@ static void resp_head(struct proxy *p, struct conn *c)
 		n = recv(c->ufd, p->head, sizeof(p->head), MSG_PEEK);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
-				fail(p, c, 502, "upstream failed before its response");
+				fail(p, c, 502,
+				     "upstream failed before its response");
 			return;
 		}
 		if (n == 0) {
@@ -1189,13 +1213,16 @@ static void resp_head(struct proxy *p, struct conn *c)
 		r = http_scan(&s, p->head, (size_t)n);
 		if (r == 0 && n <= HTTP_HEAD_MAX)
 			return;
-		if (r <= 0 || http_parse_response(p->head, (size_t)r, &p->resp) < 0) {
-			fail(p, c, 502, r == 0 || r == -EMSGSIZE ?
-			     "upstream response head too large" :
-			     "malformed upstream response head");
+		if (r <= 0 ||
+		    http_parse_response(p->head, (size_t)r, &p->resp) < 0) {
+			fail(p, c, 502,
+			     r == 0 || r == -EMSGSIZE
+				 ? "upstream response head too large"
+				 : "malformed upstream response head");
 			return;
 		}
-		m = http_response_head(p->head, &p->resp, p->out, sizeof(p->out));
+		m = http_response_head(p->head, &p->resp, p->out,
+				       sizeof(p->out));
 		if (m < 0 || write(d->pw, p->out, (size_t)m) != m ||
 		    recv(c->ufd, p->head, (size_t)r, 0) != r) {
 			fail(p, c, 502, "unable to pass the response head");
@@ -1289,11 +1316,13 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 		c->d[1].mode = M_SPLICE;
 	} else {
 		/* The head is still in the socket, byte for byte as parsed. */
-		if (recv(c->cfd, p->head, c->head_len, MSG_PEEK) != c->head_len ||
+		if (recv(c->cfd, p->head, c->head_len, MSG_PEEK) !=
+			c->head_len ||
 		    http_parse_request(p->head, c->head_len, &p->req) < 0 ||
 		    (r = http_forward_head(p->head, &p->req, p->out,
 					   sizeof(p->out))) < 0 ||
-		    make_pipes(c) < 0 || write(c->d[0].pw, p->out, (size_t)r) != r ||
+		    make_pipes(c) < 0 ||
+		    write(c->d[0].pw, p->out, (size_t)r) != r ||
 		    recv(c->cfd, p->head, c->head_len, 0) != c->head_len) {
 			fail(p, c, 502, "unable to forward the request head");
 			return;
@@ -1355,7 +1384,8 @@ static void try_next(struct proxy *p, struct conn *c)
 				break;
 			ip = c->ip;
 		}
-		if (ip_is_internal(&ip) && !internal_named(p->pol, &ip, c->port)) {
+		if (ip_is_internal(&ip) &&
+		    !internal_named(p->pol, &ip, c->port)) {
 			c->internal = 1;
 			continue;
 		}
@@ -1382,8 +1412,10 @@ static void try_next(struct proxy *p, struct conn *c)
 		close(fd);
 	}
 	if (!c->tried) {
-		deny(p, c, 403, c->internal ? "internal address not named by "
-			"the policy" : "no address to connect to");
+		deny(p, c, 403,
+		     c->internal ? "internal address not named by "
+				   "the policy"
+				 : "no address to connect to");
 		return;
 	}
 	{
@@ -1410,7 +1442,7 @@ static int dnsq_send(struct proxy *p, int i)
 	const struct dns_conf *d = p->cfg->dns;
 	struct dnsq *q = &p->q[i];
 	struct sockaddr_storage ss;
-	struct sb_ip lo = { 4, { 127, 0, 0, 1 } };
+	struct sb_ip lo = {4, {127, 0, 0, 1}};
 	const struct sb_ip *ns = &lo;
 	int k = d->nns ? q->tries % d->nns : 0, r;
 	socklen_t sl;
@@ -1463,7 +1495,7 @@ static void dnsq_finish(struct proxy *p, int i, int err)
 		err = pin_commit(p->dyn, q->name, 0, q->ips, q->n, 1, NULL);
 	else if (!err)
 		err = q->rcode == DNS_R_NXDOMAIN ? -ENXIO : -ENODATA;
-	q->name[0] = 0;         /* the slot is free */
+	q->name[0] = 0; /* the slot is free */
 	buf_puts(&b, "host allowed but could not be pinned: ");
 	buf_puts(&b, err == -ENOSPC ? "pin table full" : dns_strerror(err));
 	buf_str(&b);
@@ -1505,12 +1537,12 @@ static void on_dns(struct proxy *p, int i)
 
 			if (q->done[t])
 				continue;
-			r = dns_answer_parse(p->tmp, (size_t)n, q->id[t], q->name,
-					     t ? DNS_T_AAAA : DNS_T_A,
+			r = dns_answer_parse(p->tmp, (size_t)n, q->id[t],
+					     q->name, t ? DNS_T_AAAA : DNS_T_A,
 					     q->ips + q->n, DNSQ_IPS - q->n,
 					     &rcode, &trunc);
 			if (r == -EPROTO)
-				continue;       /* not this question's */
+				continue; /* not this question's */
 			q->done[t] = 1;
 			if (r > 0)
 				q->n += r;
@@ -1610,7 +1642,8 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
 		}
 		if (ip_is_internal(&r->ip) &&
 		    !internal_named(p->pol, &r->ip, r->port)) {
-			deny(p, c, 403, "internal address not named by the "
+			deny(p, c, 403,
+			     "internal address not named by the "
 			     "policy");
 			return;
 		}
@@ -1677,8 +1710,9 @@ static void head_read(struct proxy *p, struct conn *c, uint32_t events)
 		return;
 	}
 	if (r < 0) {
-		deny(p, c, r == -EMSGSIZE ? 431 : 400, r == -EMSGSIZE ?
-		     "request head too large" : "malformed request head");
+		deny(p, c, r == -EMSGSIZE ? 431 : 400,
+		     r == -EMSGSIZE ? "request head too large"
+				    : "malformed request head");
 		return;
 	}
 	if (c->peekoff) {
@@ -1726,7 +1760,7 @@ static struct conn *conn_new(struct proxy *p)
 	}
 	c = &p->c[i];
 	gen = c->gen;
-	pending = c->pending;   /* a queued index stays queued */
+	pending = c->pending; /* a queued index stays queued */
 	memset(c, 0, sizeof(*c));
 	c->gen = gen;
 	c->pending = pending;
@@ -1774,10 +1808,12 @@ static void on_accept(struct proxy *p)
 				close_fd(&p->reserve);
 				fd = accept(p->lfd, NULL, NULL);
 				if (fd >= 0) {
-					reply(fd, 503, "out of file descriptors");
+					reply(fd, 503,
+					      "out of file descriptors");
 					close(fd);
 				}
-				p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				p->reserve =
+				    open("/dev/null", O_RDONLY | O_CLOEXEC);
 				log_event(p->cfg->log_fd, "error", "proxy",
 					  "out of file descriptors");
 			}
@@ -1796,7 +1832,7 @@ static void on_accept(struct proxy *p)
 		c->cfd = fd;
 		c->peer = ip;
 		c->peer_port = port;
-		c->state = CS_HEAD;     /* TCP_NODELAY: from the listener */
+		c->state = CS_HEAD; /* TCP_NODELAY: from the listener */
 		tl_add(p, c, L_HEAD);
 		if (ep_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 			   ev_data(p, c, T_CLIENT)) < 0) {
@@ -1823,13 +1859,14 @@ static void expire(struct proxy *p, struct conn *c)
 		try_next(p, c);
 		break;
 	case L_HELLO:
-		ev_log(p, c, "deny", 0, "TLS ClientHello deadline passed", NULL);
+		ev_log(p, c, "deny", 0, "TLS ClientHello deadline passed",
+		       NULL);
 		conn_free(p, c, 1);
 		break;
 	case L_DNS:
 		deny(p, c, 403, "host allowed but could not be pinned");
 		break;
-	default:  /* L_IDLE, L_LINGER */
+	default: /* L_IDLE, L_LINGER */
 		conn_free(p, c, c->list == L_IDLE);
 		break;
 	}
@@ -1891,14 +1928,12 @@ static void on_signal(struct proxy *p)
 		if (si.ssi_signo == SIGHUP)
 			continue;
 		if (p->draining) {
-			p->stop = 1;    /* a second TERM: now */
+			p->stop = 1; /* a second TERM: now */
 			continue;
 		}
-		p->draining = 1;
+		p->draining = (int)si.ssi_signo;
 		p->drain_end = p->now + p->tmo[0];
-		close_fd(&p->lfd);
-		log_event(p->cfg->log_fd, "exit", "proxy",
-			  "signal: draining open connections");
+		close_fd(&p->lfd);      /* stop accepting; the rest drains */
 	}
 }
 
@@ -1928,7 +1963,8 @@ static void on_conn_event(struct proxy *p, uint64_t u, uint32_t ev)
 		case CS_OPEN:
 			if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 				dir_run(p, c, 0);
-			if (c->state == CS_OPEN && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+			if (c->state == CS_OPEN &&
+			    (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
 				dir_run(p, c, 1);
 			break;
 		case CS_LINGER:
@@ -1943,7 +1979,8 @@ static void on_conn_event(struct proxy *p, uint64_t u, uint32_t ev)
 	} else if (c->state == CS_OPEN) {
 		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 			dir_run(p, c, 1);
-		if (c->state == CS_OPEN && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+		if (c->state == CS_OPEN &&
+		    (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
 			dir_run(p, c, 0);
 	}
 }
@@ -2090,9 +2127,10 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	if (cfg->dns) {
 		/* Long enough for every try the lookup makes. */
 		int all = (cfg->dns->attempts > 0 ? cfg->dns->attempts : 2) *
-			  (cfg->dns->nns ? cfg->dns->nns : 1) *
-			  (cfg->dns->timeout_ms > 0 ? cfg->dns->timeout_ms :
-						       2000) + 1000;
+			      (cfg->dns->nns ? cfg->dns->nns : 1) *
+			      (cfg->dns->timeout_ms > 0 ? cfg->dns->timeout_ms
+							: 2000) +
+			  1000;
 
 		if (all > p->tmo[L_DNS])
 			p->tmo[L_DNS] = all;
@@ -2123,7 +2161,8 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 		p->lfd = proxy_listen(&cfg->listen_ip, cfg->listen_port);
 		if (p->lfd < 0)
 			return p->lfd;
-	} else if (fcntl(p->lfd, F_SETFL, fcntl(p->lfd, F_GETFL) | O_NONBLOCK) < 0) {
+	} else if (fcntl(p->lfd, F_SETFL, fcntl(p->lfd, F_GETFL) | O_NONBLOCK) <
+		   0) {
 		return -errno;
 	}
 	p->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -2147,7 +2186,8 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	if (r < 0)
 		return r;
 	/* Optional: without them, fewer log fields, or no EMFILE relief. */
-	p->nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	p->nl =
+	    socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
@@ -2238,6 +2278,8 @@ int proxy_run(const struct proxy_cfg *cfg)
 		log_i(&e, "denied", (long long)p->denied);
 		log_i(&e, "failed", (long long)p->failed);
 		log_i(&e, "open", p->nconns);
+		if (p->draining)
+			log_i(&e, "signal", p->draining);
 		log_end(&e, cfg->log_fd);
 	}
 	r = 0;

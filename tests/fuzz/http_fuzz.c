@@ -68,19 +68,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The head must be a prefix of what was fed. */
 		if ((size_t)r > size || (size_t)r > HTTP_HEAD_MAX)
 			abort();
-		if (http_parse_request((const char *)data, (size_t)r, &req) == 0) {
+		if (http_parse_request((const char *)data, (size_t)r, &req) ==
+		    0) {
 			int n;
 
 			if (req.kind == HTTP_FORWARD) {
-				n = http_forward_head((const char *)data, &req, out,
-						      sizeof(out));
+				n = http_forward_head((const char *)data, &req,
+						      out, sizeof(out));
 				if (n < 0 && n != -EMSGSIZE)
 					abort();
 			}
 			if (!req.port || !req.host[0])
 				abort();
 		}
-		if (http_parse_response((const char *)data, (size_t)r, &resp) == 0)
+		if (http_parse_response((const char *)data, (size_t)r, &resp) ==
+		    0)
 			http_response_head((const char *)data, &resp, out,
 					   sizeof(out));
 		chunked(data + r, size - (size_t)r, step);

@@ -7,8 +7,14 @@
 #include "http.h"
 
 static int fails;
-#define CHECK(c) do { if (!(c)) { fails++; \
-	fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); } } while (0)
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fails++;                                               \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__,     \
+				#c);                                           \
+		}                                                              \
+	} while (0)
 
 static struct http_req req;
 
@@ -16,7 +22,7 @@ static struct http_req req;
 static int parse(const char *s)
 {
 	static char head[HTTP_HEAD_MAX + 16];
-	struct http_scan sc = { 0, 0 };
+	struct http_scan sc = {0, 0};
 	size_t n = strlen(s);
 	int r;
 
@@ -52,7 +58,7 @@ static int connect_bad(const char *auth)
 
 static void test_scan(void)
 {
-	struct http_scan s = { 0, 0 };
+	struct http_scan s = {0, 0};
 	const char *h = "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n";
 	char big[HTTP_HEAD_MAX + 2];
 	int r = 0;
@@ -134,7 +140,8 @@ static void test_connect(void)
 	CHECK(parse("CONNECT a.b:443") == -EINVAL);
 	CHECK(parse("CONNECT a.b:443 HTTP/1.0") == 0);
 	CHECK(req.minor == 0);
-	CHECK(parse("CONNECT a.b:443 HTTP/1.1\r\nContent-Length: 5") == -EINVAL);
+	CHECK(parse("CONNECT a.b:443 HTTP/1.1\r\nContent-Length: 5") ==
+	      -EINVAL);
 	CHECK(parse("CONNECT a.b:443 HTTP/1.1\r\nContent-Length: 0") == 0);
 	CHECK(parse("\r\nCONNECT a.b:443 HTTP/1.1") == -EINVAL);
 	CHECK(parse("GET / HTTP/1.1\r\nHost: a") == -ENOTSUP);
@@ -158,7 +165,8 @@ static void test_fields(void)
 	CHECK(req.nfields == 1 && req.f[0].value.len == 2);
 	n = (size_t)snprintf(many, sizeof(many), "CONNECT a.b:443 HTTP/1.1");
 	for (int i = 0; i < HTTP_FIELDS_MAX; i++)
-		n += (size_t)snprintf(many + n, sizeof(many) - n, "\r\nX: %d", i);
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "\r\nX: %d",
+				      i);
 	CHECK(parse(many) == 0);
 	n += (size_t)snprintf(many + n, sizeof(many) - n, "\r\nY: z");
 	CHECK(parse(many) == -EMSGSIZE);
@@ -170,17 +178,20 @@ static void test_forward(void)
 	static char head[HTTP_HEAD_MAX];
 	int n;
 
-#define FWD(s) (snprintf(head, sizeof(head), "%s\r\n\r\n", s), \
-	parse(s) == 0 ? http_forward_head(head, &req, out, sizeof(out)) : -999)
+#define FWD(s)                                                                 \
+	(snprintf(head, sizeof(head), "%s\r\n\r\n", s),                        \
+	 parse(s) == 0 ? http_forward_head(head, &req, out, sizeof(out))       \
+		       : -999)
 
-	n = FWD("GET http://Example.COM/a/b?c=d HTTP/1.1\r\nHost: example.com\r\n"
-		"Connection: keep-alive, X-Gone\r\nKeep-Alive: 5\r\n"
-		"Proxy-Authorization: x\r\nProxy-Connection: y\r\nTE: trailers\r\n"
-		"Trailer: z\r\nUpgrade: h2c\r\nX-Gone: 1\r\nAccept: */*");
+	n = FWD(
+	    "GET http://Example.COM/a/b?c=d HTTP/1.1\r\nHost: example.com\r\n"
+	    "Connection: keep-alive, X-Gone\r\nKeep-Alive: 5\r\n"
+	    "Proxy-Authorization: x\r\nProxy-Connection: y\r\nTE: trailers\r\n"
+	    "Trailer: z\r\nUpgrade: h2c\r\nX-Gone: 1\r\nAccept: */*");
 	CHECK(n > 0);
 	out[n > 0 ? n : 0] = 0;
 	CHECK(!strcmp(out, "GET /a/b?c=d HTTP/1.1\r\nHost: example.com\r\n"
-		      "Accept: */*\r\nConnection: close\r\n\r\n"));
+			   "Accept: */*\r\nConnection: close\r\n\r\n"));
 	CHECK(req.kind == HTTP_FORWARD && req.port == 80 &&
 	      !strcmp(req.host, "example.com") && req.body == BODY_NONE);
 
@@ -188,18 +199,19 @@ static void test_forward(void)
 	CHECK(n > 0);
 	out[n > 0 ? n : 0] = 0;
 	CHECK(!strcmp(out, "GET / HTTP/1.0\r\nHost: a.b:8080\r\n"
-		      "Connection: close\r\n\r\n"));
+			   "Connection: close\r\n\r\n"));
 	n = FWD("GET http://[::1]:81?q HTTP/1.0");
 	out[n > 0 ? n : 0] = 0;
 	CHECK(!strcmp(out, "GET /?q HTTP/1.0\r\nHost: [::1]:81\r\n"
-		      "Connection: close\r\n\r\n"));
+			   "Connection: close\r\n\r\n"));
 
 	/* Host must agree with the URI, once. */
 	CHECK(parse("GET http://a.b/ HTTP/1.1\r\nHost: a.b:80") == 0);
 	CHECK(parse("GET http://a.b:80/ HTTP/1.1\r\nHost: A.B") == 0);
 	CHECK(parse("GET http://a.b/ HTTP/1.1\r\nHost: c.d") == -EINVAL);
 	CHECK(parse("GET http://a.b/ HTTP/1.1\r\nHost: a.b:81") == -EINVAL);
-	CHECK(parse("GET http://a.b/ HTTP/1.1\r\nHost: a.b\r\nHost: a.b") == -EINVAL);
+	CHECK(parse("GET http://a.b/ HTTP/1.1\r\nHost: a.b\r\nHost: a.b") ==
+	      -EINVAL);
 	CHECK(parse("GET http://a.b/ HTTP/1.1\r\nHost: ") == -EINVAL);
 	CHECK(parse("GET http://a.b/ HTTP/1.1") == -EINVAL);
 	CHECK(parse("GET http://u@a.b/ HTTP/1.1\r\nHost: a.b") == -EINVAL);
@@ -223,13 +235,15 @@ static void test_forward(void)
 	CHECK(parse("POST http://a.b/ HTTP/1.1\r\nHost: a.b\r\n"
 		    "Content-Length: 1234567890123456789") == -EINVAL);
 	CHECK(parse("POST http://a.b/ HTTP/1.1\r\nHost: a.b\r\n"
-		    "Content-Length: 3\r\nTransfer-Encoding: chunked") == -EINVAL);
+		    "Content-Length: 3\r\nTransfer-Encoding: chunked") ==
+	      -EINVAL);
 	CHECK(parse("POST http://a.b/ HTTP/1.1\r\nHost: a.b\r\n"
 		    "Transfer-Encoding: gzip, chunked") == -EINVAL);
 	CHECK(parse("POST http://a.b/ HTTP/1.0\r\n"
 		    "Transfer-Encoding: chunked") == -EINVAL);
 	CHECK(parse("POST http://a.b/ HTTP/1.1\r\nHost: a.b\r\n"
-		    "Connection: content-length\r\nContent-Length: 3") == -EINVAL);
+		    "Connection: content-length\r\nContent-Length: 3") ==
+	      -EINVAL);
 	CHECK(parse("POST http://a.b/ HTTP/1.1\r\nHost: a.b\r\n"
 		    "Connection: close,,") == 0);
 	CHECK(parse("POST http://a.b/ HTTP/1.1\r\nHost: a.b\r\n"
@@ -240,9 +254,10 @@ static void test_response(void)
 {
 	struct http_resp r;
 	char out[HTTP_HEAD_MAX + 64];
-	const char *h = "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-A\r\n"
-			"X-A: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 3\r\n"
-			"Transfer-Encoding: chunked\r\n\r\n";
+	const char *h =
+	    "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-A\r\n"
+	    "X-A: 1\r\nKeep-Alive: timeout=5\r\nContent-Length: 3\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n";
 	const char *c = "HTTP/1.1 100 Continue\r\n\r\n";
 	int n;
 
@@ -250,8 +265,9 @@ static void test_response(void)
 	n = http_response_head(h, &r, out, sizeof(out));
 	CHECK(n > 0);
 	out[n > 0 ? n : 0] = 0;
-	CHECK(!strcmp(out, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
-		      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"));
+	CHECK(!strcmp(
+	    out, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+		 "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"));
 	CHECK(http_parse_response(c, strlen(c), &r) == 0 && r.status == 100);
 	n = http_response_head(c, &r, out, sizeof(out));
 	CHECK(n == (int)strlen(c) && !memcmp(out, c, strlen(c)));
@@ -277,8 +293,9 @@ static int chunk_all(const char *s, size_t *used)
 
 static void test_chunked(void)
 {
-	const char *b = "5\r\nhello\r\n1a;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n"
-			"0\r\nX-T: 1\r\n\r\nNEXT";
+	const char *b =
+	    "5\r\nhello\r\n1a;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+	    "0\r\nX-T: 1\r\n\r\nNEXT";
 	struct http_chunked c;
 	size_t used;
 	int done = 0;
@@ -326,26 +343,26 @@ static size_t hello(uint8_t *out, const char *sni, size_t rec)
 	e += 7;
 	if (sni) {
 		ext[e++] = 0;
-		ext[e++] = 0;                    /* server_name */
+		ext[e++] = 0; /* server_name */
 		ext[e++] = (uint8_t)((sl + 5) >> 8);
 		ext[e++] = (uint8_t)(sl + 5);
 		ext[e++] = (uint8_t)((sl + 3) >> 8);
 		ext[e++] = (uint8_t)(sl + 3);
-		ext[e++] = 0;                    /* host_name */
+		ext[e++] = 0; /* host_name */
 		ext[e++] = (uint8_t)(sl >> 8);
 		ext[e++] = (uint8_t)sl;
 		memcpy(ext + e, sni, sl);
 		e += sl;
 	}
-	msg[m++] = 1;                            /* ClientHello */
+	msg[m++] = 1; /* ClientHello */
 	msg[m++] = 0;
-	m += 2;                                  /* length, below */
+	m += 2; /* length, below */
 	msg[m++] = 3;
 	msg[m++] = 3;
-	memset(msg + m, 7, 32);                  /* random */
+	memset(msg + m, 7, 32); /* random */
 	m += 32;
-	msg[m++] = 0;                            /* session id */
-	memcpy(msg + m, "\x00\x02\x13\x01\x01\x00", 6);  /* suite, null */
+	msg[m++] = 0;					/* session id */
+	memcpy(msg + m, "\x00\x02\x13\x01\x01\x00", 6); /* suite, null */
 	m += 6;
 	msg[m++] = (uint8_t)(e >> 8);
 	msg[m++] = (uint8_t)e;
@@ -388,7 +405,8 @@ static void test_tls(void)
 	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) == TLS_SNI);
 	CHECK(!strcmp(sni, "a.example"));
 	n = hello(h, NULL, 4096);
-	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) == TLS_NO_SNI);
+	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) ==
+	      TLS_NO_SNI);
 	CHECK(tls_client_hello((const uint8_t *)"GET /", 5, tmp, sizeof(tmp),
 			       sni, &need) == TLS_NOT_HANDSHAKE);
 	CHECK(tls_client_hello((const uint8_t *)"SSH-2.0", 7, tmp, sizeof(tmp),
@@ -409,7 +427,8 @@ static void test_tls(void)
 	CHECK(tls_client_hello(h, 5, tmp, sizeof(tmp), sni, &need) == -EINVAL);
 	/* A message longer than TLS_HELLO_MAX. */
 	memcpy(h, "\x16\x03\x01\x00\x04\x01\x01\x00\x00", 9);
-	CHECK(tls_client_hello(h, 9, tmp, sizeof(tmp), sni, &need) == -EMSGSIZE);
+	CHECK(tls_client_hello(h, 9, tmp, sizeof(tmp), sni, &need) ==
+	      -EMSGSIZE);
 }
 
 int main(void)
