@@ -29,6 +29,24 @@
  *	kill(pid, SIGTERM);             stop accepting, drain, exit 0
  *	waitpid(pid, ...);
  *
+ * What it lets through (SPEC "sb-proxy"): "CONNECT host:port" and
+ * absolute-form "METHOD http://host[:port]/path", parsed strictly (lib/http.h)
+ * and answered 400 otherwise; host and port checked against the allow
+ * entries before any DNS query (403); a name connected only to its pinned
+ * addresses (pc.pins, else pinned on first use through pc.dns, then frozen);
+ * an internal address only when an allow entry lying wholly inside an
+ * internal range names it for that port. A CONNECT client that sends
+ * anything past its head before the 200 gets 400: those bytes could only
+ * be a second request. A tunnel whose first client bytes are a TLS
+ * ClientHello is closed (a deny event) unless its SNI is the CONNECT host.
+ * A forwarded request gets one request per connection: origin form,
+ * hop-by-hop fields removed, Connection: close; Host must agree with the
+ * URI; the body by Content-Length or chunked framing, nothing after it.
+ * Head over 8 KiB: 431; whole head not in head_ms: 408; table full: 503.
+ * Every allow and deny is logged with the client's pid and exe when they
+ * can be found; the denials are summed up per (host, port, exe) in
+ * "summary" events on SIGUSR1 and at exit.
+ *
  * Signals, while proxy_run runs: SIGTERM and SIGINT stop accepting, let the
  * open connections finish (at most drain_ms), then return 0; a second one
  * returns at once. SIGUSR1 logs the denial summary. SIGPIPE is ignored.
