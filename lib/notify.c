@@ -43,6 +43,7 @@ enum {
  * (tcp_syn_retries = 6) give up after about 127 s. */
 #define CONNECT_MS 130000
 #define ACCEPT_MS 5000          /* our loopback hop of a direct connect */
+#define NB_WAIT_MS 200          /* a non-blocking direct connect waits */
 #define CTL_MS 2000             /* a control client has this to send */
 #define REF_TTL_MS 60000        /* unconnected references, under pressure */
 #define NOTIF_BUF 256           /* >= SECCOMP_GET_NOTIF_SIZES' answers */
@@ -422,9 +423,6 @@ static int sock_find(struct notify_ctx *n, int li, uint64_t ino)
 	return -1;
 }
 
-/* A free slot. Bounded: past its share, or with the table full, a sandbox
- * loses the reference to its own oldest socket that never connected (a
- * connect() on it is then refused, and said so). */
 /* Sockets the sandbox closed without connecting them live on in our
  * reference alone. Their creator's fd table tells: under pressure, drop
  * the references to sockets it no longer holds. (A socket handed to
@@ -849,72 +847,50 @@ static int relay_listener(struct notify_ctx *n, int k,
 	return 0;
 }
 
-/* A port bound on loopback that never listens: a connect to it is refused
- * at once. It carries a failed direct connect back to a target that was
- * answered EINPROGRESS already, as ECONNREFUSED on its own socket. */
-static int refuser(struct notify_ctx *n, int k, struct sockaddr_storage *ss,
-		   socklen_t *len)
+/* Not a clean close: the target learns that its direct connection failed
+ * after all. */
+static void set_reset(int fd)
 {
-	struct sb_ip lo;
-	int fd = n->refuse_fd[k];
+	struct linger l = { 1, 0 };
 
-	memset(&lo, 0, sizeof(lo));
-	lo.family = k ? 6 : 4;
-	if (k) {
-		lo.a[15] = 1;
-	} else {
-		lo.a[0] = 127;
-		lo.a[3] = 1;
-	}
-	if (fd < 0) {
-		*len = sockaddr_make(&lo, 0, ss);
-		fd = socket(k ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
-			    0);
-		if (fd < 0)
-			return -errno;
-		if (bind(fd, (struct sockaddr *)ss, *len) < 0) {
-			int r = -errno;
-
-			(void)close(fd);
-			return r;
-		}
-		n->refuse_fd[k] = fd;
-	}
-	*len = sizeof(*ss);
-	if (getsockname(fd, (struct sockaddr *)ss, len) < 0)
-		return -errno;
-	return 0;
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
-/* The direct connect failed (err) or was given up. */
+/* Take back the target's connect towards our listener (it sees
+ * ECONNRESET). */
+static void unlink_sock(int fd)
+{
+	struct sockaddr un;
+
+	memset(&un, 0, sizeof(un));
+	un.sa_family = AF_UNSPEC;
+	(void)connect(fd, &un, sizeof(un));
+}
+
+/* The direct connect failed (err) or was given up. A target still waiting
+ * hears err, as the kernel would say it; one answered EINPROGRESS early
+ * (relay_early) has its socket reset. */
 static void relay_fail(struct notify_ctx *n, int ri, int err)
 {
-	int si = n->relays[ri].sock;
-	struct notify_sock *s = &n->socks[si];
-	struct sockaddr_storage ss;
-	struct sockaddr un;
-	socklen_t len;
+	struct notify_relay *rl = &n->relays[ri];
+	int si = rl->sock;
+	struct notify_sock *s;
 
+	set_reset(rl->a);
 	relay_free(n, ri);
-	s->relay = -1;
-	if (s->state == NS_RELAY_IN) {
-		/* Already connected to our listener: take that back. */
-		memset(&un, 0, sizeof(un));
-		un.sa_family = AF_UNSPEC;
-		(void)connect(s->fd, &un, sizeof(un));
-	}
-	if (s->id) {
-		connect_over(n, si, s->id, err);
+	if (si < 0)
 		return;
-	}
-	if (refuser(n, s->family == AF_INET6, &ss, &len) == 0)
-		(void)connect_nb(s->fd, O_NONBLOCK, &ss, len);
-	connect_over(n, si, 0, err);
+	s = &n->socks[si];
+	s->relay = -1;
+	if (s->state == NS_RELAY_IN)
+		unlink_sock(s->fd);
+	connect_over(n, si, s->id, err);
 }
 
-/* The outward connection is up: connect the target's socket (our
- * reference) to our loopback listener; relay_accept pairs them. */
-static void relay_out_done(struct notify_ctx *n, int ri)
+/* Connect the target's socket (our reference) to our loopback listener;
+ * relay_accept pairs the two ends by that socket's local port. */
+static int relay_link(struct notify_ctx *n, int ri)
 {
 	struct notify_relay *rl = &n->relays[ri];
 	struct notify_sock *s = &n->socks[rl->sock];
@@ -923,46 +899,77 @@ static void relay_out_done(struct notify_ctx *n, int ri)
 	int k = s->family == AF_INET6, fl, r;
 
 	r = relay_listener(n, k, &ss, &len);
+	if (r < 0)
+		return r;
 	fl = fcntl(s->fd, F_GETFL);
-	if (r == 0 && fl < 0)
-		r = -errno;
-	if (r == 0) {
-		r = connect_nb(s->fd, fl, &ss, len);
-		if (r == -EINPROGRESS)
-			r = 0;
-	}
+	if (fl < 0)
+		return -errno;
+	r = connect_nb(s->fd, fl, &ss, len);
+	if (r < 0 && r != -EINPROGRESS)
+		return r;
 	len = sizeof(ss);
-	if (r == 0 && getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0)
-		r = -errno;
-	if (r < 0) {
-		relay_fail(n, ri, r);
-		return;
-	}
+	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
 	s->local_port = ss.ss_family == AF_INET6 ?
 			ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
 			ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	s->state = NS_RELAY_IN;
 	set_deadline(n, s, now_ms() + ACCEPT_MS);
+	return 0;
 }
 
+static const uint32_t relay_et = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+
+/* The outward connect is over: on success the target's socket is linked
+ * to our listener (unless it was already, early), and bytes flow once
+ * both ends are there. */
+static void relay_o_done(struct notify_ctx *n, int ri, int err)
+{
+	struct notify_relay *rl = &n->relays[ri];
+	struct epoll_event e;
+	int r;
+
+	if (err) {
+		relay_fail(n, ri, err);
+		return;
+	}
+	rl->o_ok = 1;
+	memset(&e, 0, sizeof(e));
+	e.events = relay_et;
+	e.data.u64 = TAG(EV_RELAY_O, ri);
+	if (epoll_ctl(n->epfd, EPOLL_CTL_MOD, rl->o, &e) < 0) {
+		relay_fail(n, ri, -errno);
+		return;
+	}
+	if (rl->sock >= 0 && n->socks[rl->sock].state == NS_RELAY_OUT) {
+		r = relay_link(n, ri);
+		if (r < 0)
+			relay_fail(n, ri, r);
+		return;
+	}
+	if (rl->a >= 0)
+		relay_pump(n, ri);
+}
+
+/* The target's end arrived at our listener: answer it (0) if it still
+ * waits, drop our reference, and relay, or hold its bytes until the
+ * outward connect is over. */
 static void relay_start(struct notify_ctx *n, int si, int a)
 {
 	struct notify_sock *s = &n->socks[si];
 	int ri = s->relay;
 	struct notify_relay *rl = &n->relays[ri];
-	const uint32_t et = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 
 	rl->a = a;
-	ep_del(n, rl->o);
-	if (ep_add(n, a, et, TAG(EV_RELAY_A, ri)) < 0 ||
-	    ep_add(n, rl->o, et, TAG(EV_RELAY_O, ri)) < 0) {
+	if (ep_add(n, a, relay_et, TAG(EV_RELAY_A, ri)) < 0) {
 		relay_fail(n, ri, -ENOMEM);
 		return;
 	}
 	rl->sock = -1;
 	s->relay = -1;
 	connect_over(n, si, s->id, 0);
-	relay_pump(n, ri);
+	if (rl->o_ok)
+		relay_pump(n, ri);
 }
 
 /* Connections to our loopback listener: each must be the target's socket
@@ -1006,31 +1013,33 @@ static void relay_o_event(struct notify_ctx *n, int ri)
 
 	if (!rl->used)
 		return;
-	if (rl->a >= 0) {
-		relay_pump(n, ri);
+	if (rl->o_ok) {
+		if (rl->a >= 0)
+			relay_pump(n, ri);
 		return;
 	}
-	if (rl->sock < 0 || n->socks[rl->sock].state != NS_RELAY_OUT)
-		return;
 	st = tcp_state(rl->o);
 	if (st == TCPS_SYN_SENT || st == TCPS_SYN_RECV)
 		return;
 	if (getsockopt(rl->o, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
 		e = errno;
-	if (e || st == TCPS_CLOSE)
-		relay_fail(n, ri, -(e ? e : ECONNREFUSED));
-	else
-		relay_out_done(n, ri);
+	relay_o_done(n, ri, e ? -e : st == TCPS_CLOSE ? -ECONNREFUSED : 0);
 }
 
 /* A direct destination: the target's socket can only reach loopback, so
- * sb connects outward itself and relays. */
+ * sb connects outward itself and relays. The target gets its answer when
+ * the outward connect is over - 0 or what that connect said - so a refused
+ * or unreachable destination looks as it would unconfined. A non-blocking
+ * socket waits so at most NB_WAIT_MS; then it is answered EINPROGRESS and
+ * linked early (its pollers must not see a socket that is merely not yet
+ * connected as writable), and reset if the outward connect fails. */
 static void start_direct(struct notify_ctx *n, int si, uint64_t id)
 {
 	struct notify_sock *s = &n->socks[si];
 	struct notify_relay *rl;
 	struct sockaddr_storage ss;
 	socklen_t len = sockaddr_make(&s->ip, s->port, &ss);
+	int64_t now = now_ms();
 	int ri, r;
 
 	ri = relay_alloc(n);
@@ -1054,18 +1063,26 @@ static void start_direct(struct notify_ctx *n, int si, uint64_t id)
 		return;
 	}
 	rl->sock = si;
+	rl->deadline = now + CONNECT_MS;
 	s->relay = (int16_t)ri;
 	s->state = NS_RELAY_OUT;
 	s->undelivered = 0;
-	set_deadline(n, s, now_ms() + CONNECT_MS);
-	if (s->nonblock) {
-		answer_sock(n, s, id, -EINPROGRESS);
-		s->id = 0;
-	} else {
-		s->id = id;
-	}
+	s->id = id;
+	set_deadline(n, s, now + (s->nonblock ? NB_WAIT_MS : CONNECT_MS));
 	if (r == 0)
-		relay_out_done(n, ri);
+		relay_o_done(n, ri, 0);
+}
+
+static void relay_early(struct notify_ctx *n, int si)
+{
+	struct notify_sock *s = &n->socks[si];
+	int ri = s->relay, r;
+
+	answer_sock(n, s, s->id, -EINPROGRESS);
+	s->id = 0;
+	r = relay_link(n, ri);
+	if (r < 0)
+		relay_fail(n, ri, r);
 }
 
 /* ---- deadlines ------------------------------------------------------------ */
@@ -1075,6 +1092,11 @@ static void sock_deadline(struct notify_ctx *n, int si, int64_t now)
 	struct notify_sock *s = &n->socks[si];
 	struct sockaddr un;
 
+	if (s->state == NS_RELAY_OUT && s->nonblock && s->id &&
+	    s->relay >= 0) {
+		relay_early(n, si);
+		return;
+	}
 	if (s->state == NS_RELAY_OUT || s->state == NS_RELAY_IN) {
 		if (s->relay >= 0)
 			relay_fail(n, s->relay, -ETIMEDOUT);
@@ -1139,6 +1161,14 @@ static void sweep(struct notify_ctx *n, int64_t now)
 			sock_deadline(n, i, now);
 		else if (s->deadline)
 			set_deadline(n, s, s->deadline);
+	}
+	/* Linked early, its outward connect still not over. */
+	for (int i = 0; i < NOTIFY_MAX_RELAYS; i++) {
+		struct notify_relay *rl = &n->relays[i];
+
+		if (rl->used && !rl->o_ok && rl->sock < 0 &&
+		    now >= rl->deadline)
+			relay_fail(n, i, -ETIMEDOUT);
 	}
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		if (n->ctl[i].fd >= 0 && now >= n->ctl[i].deadline)
@@ -1225,17 +1255,25 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
 	int fam = c->a.sa.sa_family, same, v, fl;
 
+	/* The kernel's order (__inet_stream_connect, tcp_v4/v6_connect):
+	 * length, AF_UNSPEC (a disconnect: refused, as it would be done
+	 * blindly), the family's minimum length, the family. */
 	if (c->len < (int)sizeof(sa_family_t)) {
 		(void)answer(n, c->li, c->req->id, -EINVAL, 0);
 		return;
 	}
+	if (fam == AF_UNSPEC) {
+		w.reason = "AF_UNSPEC on an Internet socket";
+		deny(n, c->li, c->req, &w, -EACCES);
+		return;
+	}
+	if (c->len < (s->family == AF_INET6 ? 24 : 16)) {
+		(void)answer(n, c->li, c->req->id, -EINVAL, 0);
+		return;
+	}
 	if (fam != s->family) {
-		/* AF_UNSPEC would disconnect (and then reconnect unchecked
-		 * were we to do it blindly); another family is an error. */
-		w.reason = fam == AF_UNSPEC ? "AF_UNSPEC on an Internet socket" :
-			   "address family does not match the socket";
-		deny(n, c->li, c->req, &w,
-		     fam == AF_UNSPEC ? -EACCES : -EAFNOSUPPORT);
+		w.reason = "address family does not match the socket";
+		deny(n, c->li, c->req, &w, -EAFNOSUPPORT);
 		return;
 	}
 	if (!c->parsed) {
@@ -1342,7 +1380,11 @@ static void handle_connect(struct notify_ctx *n, int li,
 				     -EACCES);
 		return;
 	}
-	c.parsed = sockaddr_parse(&c.a, (size_t)c.len, &c.ip, &c.port) == 0;
+	/* A 24-byte sockaddr_in6 (RFC 2133, no scope id) is valid: the
+	 * rest of our copy is zero. */
+	c.parsed = sockaddr_parse(&c.a, c.a.sa.sa_family == AF_INET6 &&
+				  c.len >= 24 ? sizeof(c.a.in6) : (size_t)c.len,
+				  &c.ip, &c.port) == 0;
 	r = target_fd_ino(tid, fd, &ino);
 	if (r == 0) {
 		si = sock_find(n, li, ino);
@@ -1734,14 +1776,20 @@ int notify_send_listener(const char *path, int listener_fd)
 	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &listener_fd, sizeof(int));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    sendmsg(fd, &m, MSG_NOSIGNAL) != 1)
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		r = -errno;
-	if (r == 0) {
-		ssize_t k = read(fd, &byte, 1);
+	} else {
+		ssize_t k;
 
-		r = k == 1 ? -(int)(unsigned char)byte :
-		    k == 0 ? -ECONNRESET : -errno;
+		/* A peer refused at once answers before our send (which then
+		 * fails): its answer says why. */
+		if (sendmsg(fd, &m, MSG_NOSIGNAL) != 1)
+			r = -errno;
+		k = read(fd, &byte, 1);
+		if (k == 1)
+			r = -(int)(unsigned char)byte;
+		else if (r == 0)
+			r = k == 0 ? -ECONNRESET : -errno;
 	}
 	(void)close(fd);
 	return r;
@@ -1764,7 +1812,6 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 	n->log_fd = log_fd;
 	n->epfd = n->sigfd = n->ctl_fd = -1;
 	n->relay_lfd[0] = n->relay_lfd[1] = -1;
-	n->refuse_fd[0] = n->refuse_fd[1] = -1;
 	for (int i = 0; i < NOTIFY_MAX_LISTENERS; i++)
 		n->lis[i].fd = -1;
 	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
@@ -1811,10 +1858,8 @@ void notify_close(struct notify_ctx *n)
 			listener_drop(n, i);
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		close_fd(&n->ctl[i].fd);
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 2; k++)
 		close_fd(&n->relay_lfd[k]);
-		close_fd(&n->refuse_fd[k]);
-	}
 	close_fd(&n->sigfd);
 	close_fd(&n->epfd);
 }
@@ -1848,7 +1893,8 @@ static int dispatch(struct notify_ctx *n, const struct epoll_event *e)
 		sock_event(n, i);
 		break;
 	case EV_RELAY_A:
-		if (n->relays[i].used && n->relays[i].a >= 0)
+		if (n->relays[i].used && n->relays[i].a >= 0 &&
+		    n->relays[i].o_ok)
 			relay_pump(n, i);
 		break;
 	case EV_RELAY_O:

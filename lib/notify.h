@@ -94,6 +94,8 @@ struct notify_relay {
 	uint32_t fill[2], cap[2];   /* bytes in each pipe, its size */
 	uint8_t eof[2], shut[2];
 	uint8_t used;
+	uint8_t o_ok;               /* the outward connect is up */
+	int64_t deadline;           /* for the outward connect */
 };
 
 /* A socket connected on the target's behalf, reference dropped: a repeated
@@ -120,7 +122,6 @@ struct notify_ctx {
 	int log_fd;                 /* JSON Lines; -1: none */
 	int epfd, sigfd, ctl_fd;
 	int relay_lfd[2];           /* loopback listeners: [0] v4, [1] v6 */
-	int refuse_fd[2];           /* bound, never listening: refuses */
 	int ptrace_cap;             /* CAP_SYS_PTRACE held, kept lowered */
 	int degraded_sync;          /* sync wake-up missing, said once */
 	int nlisteners, nsocks, nrelays;

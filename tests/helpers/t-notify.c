@@ -343,6 +343,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	t.cmd = argv + i + 1;
+	/* Whoever holds the listener must be non-dumpable before the command
+	 * runs (notify_init makes the supervisor so, but only once it gets
+	 * there); the command becomes dumpable again at execve. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die("PR_SET_DUMPABLE", errno);
 	load(&t);
 	if (t.log_file) {
 		t.log_fd = open(t.log_file, O_WRONLY | O_CREAT | O_APPEND |
