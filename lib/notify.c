@@ -110,23 +110,22 @@ static void close_fd(int *fd)
 
 /* ---- reading the target ------------------------------------------------ */
 
-static int cap_ptrace(int on)
+/* Lower or raise CAP_SYS_PTRACE in the effective set, from the sets
+ * notify_init read (nothing else here changes them). */
+static int cap_ptrace(struct notify_ctx *n, int on)
 {
 	struct __user_cap_header_struct h;
 	struct __user_cap_data_struct d[2];
-	int r;
 
 	memset(&h, 0, sizeof(h));
 	h.version = _LINUX_CAPABILITY_VERSION_3;
-	r = sys_capget(&h, d);
-	if (r < 0)
-		return r;
-	if (on)
-		d[0].effective |= 1U << CAP_SYS_PTRACE;
-	else
+	for (int i = 0; i < 2; i++) {
+		d[i].effective = n->caps[i][0];
+		d[i].permitted = n->caps[i][1];
+		d[i].inheritable = n->caps[i][2];
+	}
+	if (!on)
 		d[0].effective &= ~(1U << CAP_SYS_PTRACE);
-	h.version = _LINUX_CAPABILITY_VERSION_3;
-	h.pid = 0;
 	return sys_capset(&h, d);
 }
 
@@ -148,15 +147,15 @@ static int read_begin(struct notify_ctx *n, pid_t tid)
 	if (!n->ptrace_cap)
 		return 0;
 	if (stat(proc_path(path, sizeof(path), tid, NULL, -1), &st) < 0 ||
-	    st.st_uid != geteuid())
+	    st.st_uid != n->euid)
 		return 0;
-	return cap_ptrace(0) == 0;
+	return cap_ptrace(n, 0) == 0;
 }
 
-static void read_end(int lowered)
+static void read_end(struct notify_ctx *n, int lowered)
 {
 	if (lowered)
-		(void)cap_ptrace(1);
+		(void)cap_ptrace(n, 1);
 }
 
 /* Which socket the target's fd names: /proc/TID/fd/FD of the very thread
@@ -649,25 +648,45 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 	socklen_t len = make_addr(s->family, &s->ip, s->port, &ss);
 	struct timeval tv = { 0, 0 };
 	socklen_t tl = sizeof(tv);
-	int r;
+	int r, st, e = 0;
 
 	r = connect_nb(s->fd, fl, &ss, len);
 	if (r != -EINPROGRESS) {
 		connect_over(n, si, id, r);
 		return;
 	}
-	s->state = NS_CONNECTING;
+	/* On loopback the handshake is usually over by now (the SYN-ACK
+	 * waited in the socket's backlog until connect released it): no
+	 * need to wait for the event. */
+	st = tcp_state(s->fd);
 	s->undelivered = 0;
 	if (s->nonblock) {
-		/* The target polls its socket (the same one) for the result;
-		 * we watch it only to drop our reference once it is over. */
+		/* EINPROGRESS, as the kernel says it; the target polls its
+		 * socket (the same one) for the outcome. We watch it only to
+		 * drop our reference once it is over. */
 		answer_sock(n, s, id, -EINPROGRESS);
+		if (st != TCPS_SYN_SENT && st != TCPS_SYN_RECV) {
+			connect_over(n, si, 0, st == TCPS_CLOSE ?
+				     -ECONNREFUSED : 0);
+			return;
+		}
+		s->state = NS_CONNECTING;
 		set_deadline(n, s, now_ms() + CONNECT_MS);
 	} else {
+		if (st != TCPS_SYN_SENT && st != TCPS_SYN_RECV) {
+			if (st == TCPS_CLOSE &&
+			    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &tl) < 0)
+				e = errno;
+			connect_over(n, si, id, st == TCPS_CLOSE ?
+				     -(e ? e : ECONNREFUSED) : 0);
+			return;
+		}
 		/* A blocking connect is answered when it is over; SO_SNDTIMEO
 		 * bounds it as it would the kernel's own (EINPROGRESS). */
+		s->state = NS_CONNECTING;
 		s->id = id;
 		s->timeo = 0;
+		tl = sizeof(tv);
 		if (getsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
 		    (tv.tv_sec || tv.tv_usec) && tv.tv_sec < CONNECT_MS / 1000) {
 			s->timeo = 1;
@@ -1371,7 +1390,7 @@ static void handle_connect(struct notify_ctx *n, int li,
 		got = sys_process_vm_readv(tid, &c.a,
 					   (const void *)(uintptr_t)
 					   req->data.args[1], (size_t)c.len);
-	read_end(lowered);
+	read_end(n, lowered);
 	if (!id_valid(n, li, req->id))
 		return;
 	if (got != c.len) {
@@ -1410,6 +1429,64 @@ static void handle_connect(struct notify_ctx *n, int li,
 
 /* ---- socket() ------------------------------------------------------------ */
 
+/* A socket confined to the loopback device. No capability is needed to
+ * bind a socket not yet bound to a device (Linux >= 5.7); changing or
+ * clearing it needs CAP_NET_RAW, which the sandbox lacks: whatever the
+ * kernel ever connects this socket to is on this machine. */
+static int make_confined(int domain, int type, int proto, uint64_t *ino)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = socket(domain, type | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0 ||
+	    fstat(fd, &st) < 0) {
+		r = -errno;
+		(void)close(fd);
+		return r;
+	}
+	*ino = (uint64_t)st.st_ino;
+	return fd;
+}
+
+/* TCP sockets made ahead, when the loop is idle (pool_fill): creating and
+ * binding one is most of what a socket() call waits for. */
+static void pool_fill(struct notify_ctx *n)
+{
+	for (int k = 0; k < 2; k++) {
+		while (n->npool[k] < NOTIFY_POOL) {
+			uint64_t ino;
+			int fd = make_confined(k ? AF_INET6 : AF_INET,
+					       SOCK_STREAM, 0, &ino);
+
+			if (fd < 0)
+				break;          /* no IPv6 here, or no fds */
+			n->pool[k][n->npool[k]] = fd;
+			n->pool_ino[k][n->npool[k]++] = ino;
+		}
+	}
+}
+
+static int confined_socket(struct notify_ctx *n, int domain, int type,
+			   int proto, int nonblock, uint64_t *ino)
+{
+	int k = domain == AF_INET6, fd;
+
+	if (type == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP) &&
+	    n->npool[k] > 0) {
+		fd = n->pool[k][--n->npool[k]];
+		*ino = n->pool_ino[k][n->npool[k]];
+		if (nonblock && fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+			(void)close(fd);
+			return -errno;
+		}
+		return fd;
+	}
+	return make_confined(domain, type | nonblock, proto, ino);
+}
+
 static void handle_socket(struct notify_ctx *n, int li,
 			  const struct seccomp_notif *req)
 {
@@ -1420,7 +1497,7 @@ static void handle_socket(struct notify_ctx *n, int li,
 	int base = type & 0xf, extra = type & ~0xf;
 	struct sb_notif_addfd add;
 	struct notify_sock *s;
-	struct stat st;
+	uint64_t ino;
 	int fd, si, r;
 
 	if (domain != AF_INET && domain != AF_INET6)
@@ -1438,23 +1515,12 @@ static void handle_socket(struct notify_ctx *n, int li,
 		deny(n, li, req, &w, -EACCES);
 		return;
 	}
-	fd = socket(domain, base | SOCK_CLOEXEC | (extra & SOCK_NONBLOCK),
-		    proto);
+	fd = confined_socket(n, domain, base, proto, extra & SOCK_NONBLOCK,
+			     &ino);
 	if (fd < 0) {
-		(void)answer(n, li, req->id, -errno, 0);
-		return;
-	}
-	/* Confined to the loopback device. No capability is needed on a
-	 * socket not yet bound to a device (Linux >= 5.7); changing or
-	 * clearing it needs CAP_NET_RAW, which the sandbox lacks: whatever
-	 * the kernel ever connects this socket to is on this machine. */
-	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0 ||
-	    fstat(fd, &st) < 0) {
-		r = -errno;
-		(void)close(fd);
 		w.event = "error";
-		w.reason = "unable to bind the socket to lo";
-		deny(n, li, req, &w, r);
+		w.reason = "unable to make a socket bound to lo";
+		deny(n, li, req, &w, fd);
 		return;
 	}
 	si = sock_alloc(n, li);
@@ -1473,7 +1539,7 @@ static void handle_socket(struct notify_ctx *n, int li,
 	s->state = NS_FRESH;
 	s->family = (uint8_t)domain;
 	s->type = (uint8_t)base;
-	s->ino = (uint64_t)st.st_ino;
+	s->ino = ino;
 	s->born = now_ms();
 	s->tid = (pid_t)req->pid;
 	n->lis[li].nsocks++;
@@ -1611,7 +1677,7 @@ static void ctl_accept(struct notify_ctx *n)
 		if (fd < 0)
 			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
-		    (cr.uid != geteuid() && cr.uid != 0)) {
+		    (cr.uid != n->euid && cr.uid != 0)) {
 			log_plain(n, "deny", "control socket peer is neither "
 				  "our uid nor root", 0);
 			(void)write(fd, &no, 1);
@@ -1836,8 +1902,16 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 		return r;
 	memset(&h, 0, sizeof(h));
 	h.version = _LINUX_CAPABILITY_VERSION_3;
-	if (sys_capget(&h, d) == 0 && (d[0].effective & (1U << CAP_SYS_PTRACE)))
+	n->euid = geteuid();
+	if (sys_capget(&h, d) == 0 &&
+	    (d[0].effective & (1U << CAP_SYS_PTRACE))) {
 		n->ptrace_cap = 1;       /* see read_begin */
+		for (int i = 0; i < 2; i++) {
+			n->caps[i][0] = d[i].effective;
+			n->caps[i][1] = d[i].permitted;
+			n->caps[i][2] = d[i].inheritable;
+		}
+	}
 	/* Each handed-out socket costs us a descriptor until it connects. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 &&
 	    rl.rlim_max > rl.rlim_cur) {
@@ -1858,8 +1932,11 @@ void notify_close(struct notify_ctx *n)
 			listener_drop(n, i);
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		close_fd(&n->ctl[i].fd);
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 2; k++) {
 		close_fd(&n->relay_lfd[k]);
+		while (n->npool[k] > 0)
+			close_fd(&n->pool[k][--n->npool[k]]);
+	}
 	close_fd(&n->sigfd);
 	close_fd(&n->epfd);
 }
@@ -1945,7 +2022,14 @@ int notify_run(struct notify_ctx *n, int control_fd)
 		if (n->next_deadline && n->next_deadline - now < timeout)
 			timeout = n->next_deadline > now ?
 				  (int)(n->next_deadline - now) : 0;
-		k = epoll_wait(n->epfd, ev, 32, timeout);
+		/* Idle: make sockets ahead, then sleep. */
+		k = epoll_wait(n->epfd, ev, 32, 0);
+		if (k == 0 && n->nlisteners) {
+			pool_fill(n);
+			k = epoll_wait(n->epfd, ev, 32, timeout);
+		} else if (k == 0) {
+			k = epoll_wait(n->epfd, ev, 32, timeout);
+		}
 		if (k < 0 && errno != EINTR)
 			r = -errno;
 		for (int i = 0; i < k; i++)

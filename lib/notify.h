@@ -54,6 +54,7 @@
 #define NOTIFY_MAX_DONE 256         /* connected sockets remembered */
 #define NOTIFY_MAX_CTL 8            /* control connections being served */
 #define NOTIFY_DRAIN_MS 2000        /* relays kept after the last target */
+#define NOTIFY_POOL 4               /* sockets made ahead, per family */
 
 enum notify_verdict { NOTIFY_DENY = 0, NOTIFY_PROXY, NOTIFY_DIRECT };
 
@@ -122,7 +123,9 @@ struct notify_ctx {
 	int log_fd;                 /* JSON Lines; -1: none */
 	int epfd, sigfd, ctl_fd;
 	int relay_lfd[2];           /* loopback listeners: [0] v4, [1] v6 */
-	int ptrace_cap;             /* CAP_SYS_PTRACE held, kept lowered */
+	int ptrace_cap;             /* CAP_SYS_PTRACE held (see read_begin) */
+	uint32_t caps[2][3];        /* our capability sets, as capget(2) */
+	uid_t euid;
 	int degraded_sync;          /* sync wake-up missing, said once */
 	int nlisteners, nsocks, nrelays;
 	int done_next;
@@ -137,6 +140,9 @@ struct notify_ctx {
 	struct notify_relay relays[NOTIFY_MAX_RELAYS];
 	struct notify_done done[NOTIFY_MAX_DONE];
 	struct notify_ctl ctl[NOTIFY_MAX_CTL];
+	int npool[2];               /* [0] AF_INET, [1] AF_INET6 */
+	int pool[2][NOTIFY_POOL];
+	uint64_t pool_ino[2][NOTIFY_POOL];
 };
 
 /* Prepare n: policy and pins stay the caller's and must outlive n. pins
