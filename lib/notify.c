@@ -3,7 +3,7 @@
  * performed on our own reference, direct destinations relayed with
  * splice(). One thread, one epoll loop for every sandbox served: nothing
  * here waits on a target except the single memory read of an address (see
- * read_address). References: seccomp_unotify(2), ../shared/KERNEL-NOTES.md
+ * handle_connect). References: seccomp_unotify(2), ../shared/KERNEL-NOTES.md
  * section 2, SPEC "sb-notifyd". */
 #include <dirent.h>
 #include <errno.h>
@@ -48,7 +48,6 @@ enum {
 #define REF_TTL_MS 60000        /* unconnected references, under pressure */
 #define NOTIF_BUF 256           /* >= SECCOMP_GET_NOTIF_SIZES' answers */
 #define RESP_BUF 64
-#define SNDTIMEO 0x100          /* flag in deadline bookkeeping */
 
 /* tcp_info.tcpi_state (include/net/tcp_states.h) */
 #define TCPS_SYN_SENT 2
@@ -284,9 +283,11 @@ static void log_plain(struct notify_ctx *n, const char *event,
 
 static int ip_unspecified(const struct sb_ip *ip)
 {
-	static const uint8_t zero[16];
+	uint8_t any = 0;
 
-	return !memcmp(ip->a, zero, ip->family == 4 ? 4 : 16);
+	for (int i = 0; i < (ip->family == 4 ? 4 : 16); i++)
+		any |= ip->a[i];
+	return !any;
 }
 
 static const char *pinned_direct(const struct policy *p,
@@ -775,6 +776,16 @@ static int relay_alloc(struct notify_ctx *n)
 	return -ENOBUFS;
 }
 
+/* Not a clean close: a reset, so that the target learns its direct
+ * connection failed after all. */
+static void set_reset(int fd)
+{
+	struct linger l = { 1, 0 };
+
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
 /* Splice both ways until neither moves. The sockets are edge-triggered:
  * each stops only on EAGAIN from a socket (its next edge wakes us) or on a
  * full pipe (which only the other socket's writability drains). */
@@ -799,7 +810,7 @@ static void relay_pump(struct notify_ctx *n, int ri)
 				else if (k == 0)
 					rl->eof[d] = 1;
 				else if (errno != EAGAIN && errno != EINTR)
-					goto over;
+					goto broken;
 				moved |= k >= 0;
 			}
 			if (rl->fill[d]) {
@@ -811,7 +822,7 @@ static void relay_pump(struct notify_ctx *n, int ri)
 					moved = 1;
 				} else if (k < 0 && errno != EAGAIN &&
 					   errno != EINTR) {
-					goto over;
+					goto broken;
 				}
 			}
 			if (rl->eof[d] && !rl->fill[d] && !rl->shut[d]) {
@@ -820,9 +831,13 @@ static void relay_pump(struct notify_ctx *n, int ri)
 			}
 		}
 	} while (moved);
-	if (!(rl->shut[0] && rl->shut[1]))
-		return;
-over:
+	if (rl->shut[0] && rl->shut[1])
+		relay_free(n, ri);
+	return;
+broken:
+	/* One end was reset: so is the other. */
+	set_reset(rl->a);
+	set_reset(rl->o);
 	relay_free(n, ri);
 }
 
@@ -864,16 +879,6 @@ static int relay_listener(struct notify_ctx *n, int k,
 	if (getsockname(fd, (struct sockaddr *)ss, len) < 0)
 		return -errno;
 	return 0;
-}
-
-/* Not a clean close: the target learns that its direct connection failed
- * after all. */
-static void set_reset(int fd)
-{
-	struct linger l = { 1, 0 };
-
-	if (fd >= 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
 /* Take back the target's connect towards our listener (it sees
@@ -1253,8 +1258,11 @@ static void connect_foreign(struct notify_ctx *n, struct creq *c,
 		 * the sandbox holds was handed out here, bound to "lo" - at
 		 * most a loopback listener on the proxy's port is reached,
 		 * nothing off the machine (tests/notifyd.test, "dup2 race").
-		 * Without Landlock TCP rules (kernel < 6.7, best-effort) any
-		 * loopback port is in that worst case. */
+		 * With a port rule admitting no port at all - the supervisor
+		 * connects the proxy itself, outside the domain, so the
+		 * sandbox needs none - not even that. Without Landlock TCP
+		 * rules (kernel < 6.7, best-effort) any loopback port is in
+		 * that worst case. */
 		(void)answer(n, c->li, c->req->id, 0,
 			     SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 		return;

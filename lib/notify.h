@@ -3,19 +3,30 @@
  * decides every connect() of the sandbox by address, on its own reference
  * to the socket. See ../shared/KERNEL-NOTES.md section 2.
  *
- * The contract with the notify filter (lib/seccomp.c): the filter returns
+ * The contract with the notify filter (lib/filter.c): it returns
  * SECCOMP_RET_USER_NOTIF for socket(AF_INET or AF_INET6, ...) and for every
- * connect(); nothing else reaches the supervisor. x86_64 only.
+ * connect(); nothing else reaches the supervisor. x86_64 only. The deny
+ * filter must refuse sendto/sendmsg with MSG_FASTOPEN (an implicit connect
+ * the supervisor never sees) and, with it, process_vm_writev, ptrace,
+ * pidfd_getfd and userfaultfd.
  *
  * What sb-exec does (embedded supervisor):
+ *	parent: PR_SET_DUMPABLE 0 before forking anything: whoever holds
+ *	        the listener must be non-dumpable before the command runs
+ *	        (notify_init does it for the supervisor, but only once it
+ *	        gets there); the command is dumpable again after execve.
  *	child:  no_new_privs, Landlock, then the notify filter with
  *	        SECCOMP_FILTER_FLAG_NEW_LISTENER (| WAIT_KILLABLE_RECV where
  *	        the kernel has it), then the deny filter; send the listener
  *	        over a socketpair made before fork (SCM_RIGHTS: sendmsg is not
  *	        notified), wait for one byte of ack, close the listener and
  *	        the socketpair (the command must hold no copy), execve.
+ *	        Landlock's TCP connect rule needs no port at all while the
+ *	        supervisor runs (it connects the proxy and direct
+ *	        destinations itself, outside the domain): allowing none
+ *	        closes the last gap of the AF_UNIX CONTINUE (see notify.c).
  *	parent: receive the listener; fork the supervisor, which does
- *		struct notify_ctx *n = malloc(sizeof(*n));   (about 150 KiB)
+ *		struct notify_ctx *n = malloc(sizeof(*n));   (about 110 KiB)
  *		notify_init(n, &policy, &pins, log_fd);
  *		notify_add_listener(n, listener);
  *		close(listener);
@@ -24,7 +35,8 @@
  *	        the ack, and goes on reaping: the supervisor's notify_run
  *	        returns once every task of the sandbox has exited AND been
  *	        reaped (the kernel raises POLLHUP on the listener only then),
- *	        after draining direct relays for up to NOTIFY_DRAIN_MS.
+ *	        after draining direct relays for up to NOTIFY_DRAIN_MS, or on
+ *	        SIGTERM.
  *	With --notify-socket PATH instead: notify_send_listener(PATH, fd)
  *	hands the listener to a running sb-notifyd; then close it.
  *
