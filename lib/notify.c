@@ -433,14 +433,16 @@ static void reclaim(struct notify_ctx *n, int64_t now)
 	pid_t tids[16];
 	int nt = 0;
 
-	if (now - n->last_reclaim < 200)
+	/* Five times a second, or every 64 new sockets under a burst. */
+	if (now - n->last_reclaim < 200 && n->since_reclaim < 64)
 		return;
 	n->last_reclaim = now;
+	n->since_reclaim = 0;
 	for (int i = 0; i < NOTIFY_MAX_SOCKS && nt < (int)LEN(tids); i++) {
 		struct notify_sock *s = &n->socks[i];
 		int k;
 
-		if (s->state != NS_FRESH || now - s->born < 1000)
+		if (s->state != NS_FRESH)
 			continue;
 		for (k = 0; k < nt && tids[k] != s->tid; k++)
 			;
@@ -476,8 +478,11 @@ static void reclaim(struct notify_ctx *n, int64_t now)
 		for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
 			struct notify_sock *s = &n->socks[i];
 
+			/* ADDFD with SEND returned only once the socket was
+			 * in that table: not there, it was closed (or given
+			 * away). */
 			if (s->state == NS_FRESH && s->tid == tids[k] &&
-			    !s->seen && now - s->born >= 1000)
+			    !s->seen)
 				sock_free(n, i);
 		}
 	}
@@ -503,8 +508,10 @@ static int sock_alloc(struct notify_ctx *n, int li)
 				oldest = i;
 			}
 		}
-		if (slot >= 0 && n->lis[li].nsocks < NOTIFY_SOCKS_PER_LISTENER)
+		if (slot >= 0 && n->lis[li].nsocks < NOTIFY_SOCKS_PER_LISTENER) {
+			n->since_reclaim++;
 			return slot;
+		}
 		if (pass == 0)
 			reclaim(n, now_ms());
 		slot = oldest = -1;
@@ -1149,22 +1156,26 @@ static int is_listening(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
 }
 
+static void log_evicted(struct notify_ctx *n)
+{
+	struct log_ev e;
+
+	if (!n->evicted || n->log_fd < 0)
+		return;
+	log_begin(&e, "error");
+	log_s(&e, "layer", "seccomp_notify");
+	log_s(&e, "reason", "socket table full: references to the oldest "
+	      "unconnected sockets were dropped");
+	log_i(&e, "count", n->evicted);
+	(void)log_end(&e, n->log_fd);
+	n->evicted = 0;
+}
+
 static void sweep(struct notify_ctx *n, int64_t now)
 {
 	int pressure = n->nsocks > NOTIFY_MAX_SOCKS * 3 / 4;
 
-	if (n->evicted) {
-		struct log_ev e;
-
-		log_begin(&e, "error");
-		log_s(&e, "layer", "seccomp_notify");
-		log_s(&e, "reason", "socket table full: references to the "
-		      "oldest unconnected sockets were dropped");
-		log_i(&e, "count", n->evicted);
-		if (n->log_fd >= 0)
-			(void)log_end(&e, n->log_fd);
-		n->evicted = 0;
-	}
+	log_evicted(n);
 	if (n->nsocks > NOTIFY_MAX_SOCKS / 2)
 		reclaim(n, now);
 	n->next_deadline = 0;
@@ -2050,6 +2061,7 @@ int notify_run(struct notify_ctx *n, int control_fd)
 		}
 	}
 out:
+	log_evicted(n);
 	n->ctl_fd = -1;
 	notify_close(n);
 	return r;

@@ -145,6 +145,7 @@ struct notify_ctx {
 	int64_t drain_until;
 	int64_t next_deadline;      /* earliest socks[].deadline, or 0 */
 	int64_t last_reclaim;
+	int since_reclaim;          /* sockets handed out since */
 	int evicted;                /* references dropped, not yet logged */
 	unsigned notif_size, resp_size;   /* SECCOMP_GET_NOTIF_SIZES */
 	struct notify_listener lis[NOTIFY_MAX_LISTENERS];

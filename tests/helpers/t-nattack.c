@@ -651,6 +651,45 @@ static int do_badaddr(char **v)
 	return 0;
 }
 
+/* churn N IP PORT: N sockets made and closed unconnected, then an echo
+ * (the supervisor's table of references must not stay full of them) */
+static int do_churn(char **v)
+{
+	int n = atoi(v[0]);
+
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (fd < 0) {
+			printf("socket %d: %s\n", i, en(errno));
+			return 1;
+		}
+		close(fd);
+	}
+	return do_echo(v + 1, 0);
+}
+
+/* hold N IP PORT: N sockets kept open unconnected, then connect the last
+ * and the first */
+static int do_hold(char **v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(v[1], v[2], &ss);
+	int n = atoi(v[0]), *fds = calloc((size_t)n, sizeof(int)), a, b;
+
+	for (int i = 0; i < n; i++) {
+		fds[i] = socket(ss.ss_family, SOCK_STREAM, 0);
+		if (fds[i] < 0) {
+			printf("socket %d: %s\n", i, en(errno));
+			return 1;
+		}
+	}
+	a = connect_wait(fds[n - 1], &ss, len);
+	b = connect_wait(fds[0], &ss, len);
+	printf("last=%s first=%s\n", a ? en(a) : "ok", b ? en(b) : "ok");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *a = argc > 1 ? argv[1] : "";
@@ -693,6 +732,10 @@ int main(int argc, char **argv)
 		return do_eisconn(argv + 2);
 	if (!strcmp(a, "unix") && argc == 3)
 		return do_unix(argv[2]);
+	if (!strcmp(a, "churn") && argc == 5)
+		return do_churn(argv + 2);
+	if (!strcmp(a, "hold") && argc == 5)
+		return do_hold(argv + 2);
 	if (!strcmp(a, "badaddr") && argc == 4)
 		return do_badaddr(argv + 2);
 	fprintf(stderr, "t-nattack: unknown attack or arguments\n");
