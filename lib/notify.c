@@ -107,7 +107,7 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* ---- reading the target ------------------------------------------------ */
+/* ---- reading the target ----------------------------------------------- */
 
 /* Lower or raise CAP_SYS_PTRACE in the effective set, from the sets
  * notify_init read (nothing else here changes them). */
@@ -199,7 +199,7 @@ static int target_fd_is_unix(pid_t tid, int fd)
 	return !memcmp(name, "UNIX", 4);
 }
 
-/* ---- answers and the log ----------------------------------------------- */
+/* ---- answers and the log ---------------------------------------------- */
 
 static int answer(struct notify_ctx *n, int li, uint64_t id, int err,
 		  uint32_t flags)
@@ -279,7 +279,7 @@ static void log_plain(struct notify_ctx *n, const char *event,
 	(void)log_end(&e, n->log_fd);
 }
 
-/* ---- the decision (pure) ------------------------------------------------ */
+/* ---- the decision (pure) ---------------------------------------------- */
 
 static int ip_unspecified(const struct sb_ip *ip)
 {
@@ -379,7 +379,7 @@ int notify_decide(const struct policy *p, const struct pin_table *pins,
 	return NOTIFY_DIRECT;
 }
 
-/* ---- the table of handed-out sockets ----------------------------------- */
+/* ---- the table of handed-out sockets ---------------------------------- */
 
 static void sock_unwatch(struct notify_ctx *n, struct notify_sock *s)
 {
@@ -508,7 +508,8 @@ static int sock_alloc(struct notify_ctx *n, int li)
 				oldest = i;
 			}
 		}
-		if (slot >= 0 && n->lis[li].nsocks < NOTIFY_SOCKS_PER_LISTENER) {
+		if (slot >= 0 &&
+		    n->lis[li].nsocks < NOTIFY_SOCKS_PER_LISTENER) {
 			n->since_reclaim++;
 			return slot;
 		}
@@ -566,7 +567,7 @@ static void set_deadline(struct notify_ctx *n, struct notify_sock *s,
 		n->next_deadline = at;
 }
 
-/* ---- connect on our own reference --------------------------------------- */
+/* ---- connect on our own reference ------------------------------------- */
 
 /* The socket's file, O_NONBLOCK included, is the target's too: a blocking
  * socket is made non-blocking for the one call, so that the supervisor
@@ -613,6 +614,17 @@ static int tcp_state(int fd)
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &st, &len) < 0)
 		return -errno;
 	return st;
+}
+
+/* The pending error, taken (SO_ERROR): 0 or an errno value. */
+static int sock_error(int fd)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+		return errno;
+	return e;
 }
 
 /* Answer the notification, remembering when it could not be delivered (a
@@ -682,9 +694,7 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 		set_deadline(n, s, now_ms() + CONNECT_MS);
 	} else {
 		if (st != TCPS_SYN_SENT && st != TCPS_SYN_RECV) {
-			if (st == TCPS_CLOSE &&
-			    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &tl) < 0)
-				e = errno;
+			e = st == TCPS_CLOSE ? sock_error(s->fd) : 0;
 			connect_over(n, si, id, st == TCPS_CLOSE ?
 				     -(e ? e : ECONNREFUSED) : 0);
 			return;
@@ -696,7 +706,8 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 		s->timeo = 0;
 		tl = sizeof(tv);
 		if (getsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
-		    (tv.tv_sec || tv.tv_usec) && tv.tv_sec < CONNECT_MS / 1000) {
+		    (tv.tv_sec || tv.tv_usec) &&
+		    tv.tv_sec < CONNECT_MS / 1000) {
 			s->timeo = 1;
 			set_deadline(n, s, now_ms() + tv.tv_sec * 1000 +
 				     tv.tv_usec / 1000);
@@ -711,8 +722,7 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 static void sock_event(struct notify_ctx *n, int si)
 {
 	struct notify_sock *s = &n->socks[si];
-	int st, e = 0;
-	socklen_t el = sizeof(e);
+	int st, e;
 
 	if (s->state != NS_CONNECTING || !s->watched)
 		return;
@@ -722,15 +732,14 @@ static void sock_event(struct notify_ctx *n, int si)
 	if (s->id) {
 		/* Blocking: the outcome is the answer; taking the error is
 		 * what the kernel's blocking connect does too. */
-		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
-			e = errno;
+		e = sock_error(s->fd);
 		connect_over(n, si, s->id, -e);
 	} else {
 		connect_over(n, si, 0, st == TCPS_CLOSE ? -ECONNREFUSED : 0);
 	}
 }
 
-/* ---- direct destinations: the relay ------------------------------------ */
+/* ---- direct destinations: the relay ----------------------------------- */
 
 static void relay_free(struct notify_ctx *n, int ri)
 {
@@ -1039,8 +1048,7 @@ static void relay_accept(struct notify_ctx *n, int k)
 static void relay_o_event(struct notify_ctx *n, int ri)
 {
 	struct notify_relay *rl = &n->relays[ri];
-	int st, e = 0;
-	socklen_t el = sizeof(e);
+	int st, e;
 
 	if (!rl->used)
 		return;
@@ -1052,8 +1060,7 @@ static void relay_o_event(struct notify_ctx *n, int ri)
 	st = tcp_state(rl->o);
 	if (st == TCPS_SYN_SENT || st == TCPS_SYN_RECV)
 		return;
-	if (getsockopt(rl->o, SOL_SOCKET, SO_ERROR, &e, &el) < 0)
-		e = errno;
+	e = sock_error(rl->o);
 	relay_o_done(n, ri, e ? -e : st == TCPS_CLOSE ? -ECONNREFUSED : 0);
 }
 
@@ -1116,7 +1123,7 @@ static void relay_early(struct notify_ctx *n, int si)
 		relay_fail(n, ri, r);
 }
 
-/* ---- deadlines ------------------------------------------------------------ */
+/* ---- deadlines -------------------------------------------------------- */
 
 static void sock_deadline(struct notify_ctx *n, int si, int64_t now)
 {
@@ -1210,7 +1217,7 @@ static void sweep(struct notify_ctx *n, int64_t now)
 			close_fd(&n->ctl[i].fd);
 }
 
-/* ---- connect() ----------------------------------------------------------- */
+/* ---- connect() -------------------------------------------------------- */
 
 union addr {
 	struct sockaddr sa;
@@ -1446,7 +1453,7 @@ static void handle_connect(struct notify_ctx *n, int li,
 		connect_ours(n, &c, si);
 }
 
-/* ---- socket() ------------------------------------------------------------ */
+/* ---- socket() --------------------------------------------------------- */
 
 /* A socket confined to the loopback device. No capability is needed to
  * bind a socket not yet bound to a device (Linux >= 5.7); changing or
@@ -1578,7 +1585,7 @@ static void handle_socket(struct notify_ctx *n, int li,
 	}
 }
 
-/* ---- listeners ----------------------------------------------------------- */
+/* ---- listeners -------------------------------------------------------- */
 
 static void listener_drop(struct notify_ctx *n, int li)
 {
@@ -1662,8 +1669,8 @@ int notify_add_listener(struct notify_ctx *n, int listener_fd)
 		return -errno;
 	/* Sync wake-up (6.6): the target runs on our CPU when we answer, so
 	 * a notification costs one context switch each way. */
-	r = sys_notif_ioctl(fd, SB_NOTIF_SET_FLAGS,
-			    (void *)(uintptr_t)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	r = sys_notif_ioctl(fd, SB_NOTIF_SET_FLAGS, (void *)(uintptr_t)
+			    SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	if (r < 0 && !n->degraded_sync) {
 		log_plain(n, "degrade", "seccomp sync wake-up flag "
 			  "unavailable: each decision costs more", r);
@@ -1681,7 +1688,7 @@ int notify_add_listener(struct notify_ctx *n, int listener_fd)
 	return li;
 }
 
-/* ---- the control socket (standalone) ------------------------------------- */
+/* ---- the control socket (standalone) ---------------------------------- */
 
 static void ctl_accept(struct notify_ctx *n)
 {
@@ -1880,7 +1887,7 @@ int notify_send_listener(const char *path, int listener_fd)
 	return r;
 }
 
-/* ---- setup and the loop -------------------------------------------------- */
+/* ---- setup and the loop ----------------------------------------------- */
 
 int notify_init(struct notify_ctx *n, const struct policy *p,
 		const struct pin_table *pins, int log_fd)

@@ -87,7 +87,7 @@ struct notify_sock {
 	uint8_t undelivered;        /* an answer could not be sent: resend */
 	uint8_t watched;            /* fd is in the epoll set */
 	uint8_t timeo;              /* deadline is the socket's SO_SNDTIMEO */
-	uint8_t seen;               /* reclaim(): still in its creator's table */
+	uint8_t seen;               /* reclaim(): in its creator's table */
 	uint16_t port;              /* the checked destination */
 	uint16_t local_port;        /* relay: our end, to match the accept */
 	int uerr;                   /* the undelivered answer */
