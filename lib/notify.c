@@ -1111,16 +1111,20 @@ static void start_direct(struct notify_ctx *n, int si, uint64_t id)
 		relay_o_done(n, ri, 0);
 }
 
+/* Linked first, answered after: a target polling a socket that is merely
+ * not connected yet would see it writable, and write into nothing. */
 static void relay_early(struct notify_ctx *n, int si)
 {
 	struct notify_sock *s = &n->socks[si];
 	int ri = s->relay, r;
 
+	r = relay_link(n, ri);
+	if (r < 0) {
+		relay_fail(n, ri, r);
+		return;
+	}
 	answer_sock(n, s, s->id, -EINPROGRESS);
 	s->id = 0;
-	r = relay_link(n, ri);
-	if (r < 0)
-		relay_fail(n, ri, r);
 }
 
 /* ---- deadlines -------------------------------------------------------- */
