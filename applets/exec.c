@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ static const char exec_help[] =
 	"  --env NAME[=VAL] environment passed to CMD\n"
 	"  --proxy IP:PORT  where the proxy listens\n"
 	"  -g, --pgroup     run CMD in its own process group and signal it\n"
+	"  -u, --user UID[:GID]  run CMD as this user (when started as root;\n"
+	"                   supplementary groups are dropped)\n"
 	"  --resolver IP[:PORT]  pin names with this DNS server (repeatable)\n"
 	"  --hosts FILE     hosts file read before DNS (default /etc/hosts)\n"
 	"  --notify-socket PATH  hand the listener to a running sb-notifyd\n"
@@ -63,7 +66,7 @@ static const char exec_help[] =
 enum {
 	X_POLICY = 1, X_BEST, X_REPORT, X_LOG, X_RO, X_RW, X_ALLOW, X_DIRECT,
 	X_BIND, X_DNS, X_ENV, X_PROXY, X_PGROUP, X_RESOLVER, X_HOSTS,
-	X_NOTIFY_SOCKET, X_NO_PROXY,
+	X_NOTIFY_SOCKET, X_NO_PROXY, X_USER,
 };
 
 static const struct opt exec_opts[] = {
@@ -84,6 +87,7 @@ static const struct opt exec_opts[] = {
 	{ "hosts", 0, 1, X_HOSTS },
 	{ "notify-socket", 0, 1, X_NOTIFY_SOCKET },
 	{ "no-proxy", 0, 0, X_NO_PROXY },
+	{ "user", 'u', 1, X_USER },
 	{ 0, 0, 0, 0 },
 };
 
@@ -94,14 +98,19 @@ static const char *const layer_names[LY__N] = {
 	"seccomp_notify", "proxy",
 };
 
+/* Ignored by sb-exec, restored for the command (see run()). */
+static const int kept_sigs[] = { SIGTTOU, SIGTTIN, SIGPIPE };
+
 /* What the child tells the parent when it cannot get to execve. */
 struct child_err {
 	int stage;     /* CE_* */
 	int err;       /* errno */
 };
-enum { CE_NNP = 1, CE_CAPS, CE_LANDLOCK, CE_SECCOMP, CE_NOTIFY, CE_EXEC };
+enum { CE_NNP = 1, CE_USER, CE_CAPS, CE_LANDLOCK, CE_SECCOMP, CE_NOTIFY,
+       CE_EXEC };
 static const char *const stage_names[] = {
-	"", "set no_new_privs", "drop capabilities", "enforce Landlock",
+	"", "set no_new_privs", "switch user", "drop capabilities",
+	"enforce Landlock",
 	"load the seccomp filter", "hand the listener to the supervisor",
 	"execute",
 };
@@ -119,8 +128,10 @@ struct exec_ctx {
 	int nsock[2];                 /* listener hand-off: [0] parent */
 	pid_t proxy_pid, super_pid;
 	int proxy_ready;              /* the proxy's ready pipe, or -1 */
+	struct sigaction saved[3];    /* the caller's kept_sigs */
 	int log_fd;
 	int pgroup;
+	long uid, gid;                /* --user, or -1 */
 	int best_effort_flag;
 	char **cmd;
 	char cwd[PATH_MAX];
@@ -207,6 +218,23 @@ static int load_policy(struct exec_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* The command's own terminal, when 0, 1 or 2 is one: readable and
+ * writable, and no other (the default policy has no /dev/pts). */
+static int own_tty(struct exec_ctx *c)
+{
+	struct policy_err pe = { 0, 0, "" };
+	char name[128];
+
+	for (int fd = 0; fd < 3; fd++) {
+		if (!isatty(fd) || ttyname_r(fd, name, sizeof(name)) != 0)
+			continue;
+		if (policy_directive(&c->pol, "rw", name, &pe) < 0 &&
+		    strcmp(pe.what, "path listed both ro and rw"))
+			return policy_fail(c, &pe);
+	}
+	return 0;
+}
+
 /* ---- layers: what holds, what is lost, enforce or degrade ---- */
 
 static void skip(struct exec_ctx *c, int ly, const char *why)
@@ -252,13 +280,16 @@ static int decide_layers(struct exec_ctx *c)
 	if (ll->abi && (ll->lost.fs & ~SB_LL_FS_RESOLVE_UNIX))
 		skip(c, LY_FS, "skipped: kernel lacks Landlock file rights "
 			       "(refer, truncate or ioctl_dev)");
-	if (!notify_capable(ll->abi))
+	if (!c->notify)
 		skip(c, LY_NOTIFY, "skipped: kernel lacks seccomp user "
 				   "notification with ADDFD_FLAG_SEND (< 5.14)");
+	if (c->pol.dns)
+		skip(c, LY_NOTIFY, "skipped: 'dns on' (answering DNS from the "
+				   "pinned table) is not built yet; DNS stays "
+				   "refused");
 	if (c->no_proxy)
 		skip(c, LY_PROXY, "skipped: --no-proxy (an outside proxy is "
 				  "expected at the policy's address)");
-	c->notify = !c->layer[LY_NOTIFY];
 	for (int i = 0; i < LY__N; i++) {
 		struct log_ev e;
 
@@ -532,15 +563,20 @@ static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 	int r;
 
 	/* sb-exec installs no handler (execve would reset one anyway) and
-	 * ignores only SIGTTOU with -g; dispositions inherited from our own
-	 * caller pass through to the command, as with a plain exec. */
-	if (c->pgroup)
-		signal(SIGTTOU, SIG_DFL);
+	 * ignores only kept_sigs, restored here as our caller had them. */
+	for (size_t i = 0; i < LEN(kept_sigs); i++)
+		sigaction(kept_sigs[i], &c->saved[i], 0);
 	sigprocmask(SIG_SETMASK, old, 0);
 	if (c->pgroup)
 		setpgid(0, 0);
 	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
 		child_fail(errfd, CE_NNP, errno);
+	if (c->uid >= 0 && (setgroups(0, 0) < 0 ||
+			    setresgid((gid_t)c->gid, (gid_t)c->gid,
+				      (gid_t)c->gid) < 0 ||
+			    setresuid((uid_t)c->uid, (uid_t)c->uid,
+				      (uid_t)c->uid) < 0))
+		child_fail(errfd, CE_USER, errno);
 	if ((r = drop_caps()) < 0)
 		child_fail(errfd, CE_CAPS, r);
 	r = landlock_apply(&c->ll);
@@ -563,10 +599,20 @@ static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 
 /* ---- outside the sandbox: the proxy and the supervisor ---- */
 
+/* A helper dies with sb-exec, however sb-exec dies: the sandbox then
+ * fails closed (no proxy to reach; intercepted calls get ENOSYS). */
+static void helper_bind_to(pid_t parent)
+{
+	sys_prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0);
+	if (getppid() != parent)
+		_exit(EX_SB);
+}
+
 static int start_proxy(struct exec_ctx *c)
 {
 	struct proxy_cfg pc;
 	int ready[2], lfd;
+	pid_t me;
 
 	if (c->no_proxy)
 		return 0;
@@ -576,6 +622,7 @@ static int start_proxy(struct exec_ctx *c)
 			    "(the policy's 'proxy', or --proxy)", 0, lfd);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return fail(c, "unable to create a pipe", 0, errno);
+	me = getpid();
 	proxy_cfg_init(&pc);
 	pc.pol = &c->pol;
 	pc.pins = &c->pins;
@@ -587,6 +634,10 @@ static int start_proxy(struct exec_ctx *c)
 	if (c->proxy_pid < 0)
 		return fail(c, "unable to fork the proxy", 0, errno);
 	if (c->proxy_pid == 0) {
+		/* Out of the command's session: no terminal signal (SIGTTOU
+		 * from a job-control trick of the command) can stop us. */
+		setsid();
+		helper_bind_to(me);
 		close(ready[0]);
 		_exit(proxy_run(&pc) < 0 ? EX_SB : 0);
 	}
@@ -637,10 +688,14 @@ static int start_supervisor(struct exec_ctx *c)
 		return -1;
 	}
 	if (!c->notify_socket) {
+		pid_t me = getpid();
+
 		c->super_pid = fork();
 		if (c->super_pid == 0) {
 			static struct notify_ctx n;
 
+			setsid();   /* as the proxy: out of reach of tty signals */
+			helper_bind_to(me);
 			if ((r = notify_init(&n, &c->pol, &c->pins,
 					     c->log_fd)) < 0 ||
 			    (r = notify_add_listener(&n, lfd)) < 0) {
@@ -792,12 +847,15 @@ static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 
 static int run(struct exec_ctx *c)
 {
+	struct sigaction ign;
 	sigset_t set, old;
 	int ep[2], sfd, code;
 	struct child_err ce;
 	pid_t kid;
 	ssize_t n;
 
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
 	sigemptyset(&set);
 	for (size_t i = 0; i < LEN(fwd_sigs); i++)
 		sigaddset(&set, fwd_sigs[i]);
@@ -809,6 +867,18 @@ static int run(struct exec_ctx *c)
 		return fail(c, "unable to create a signalfd", 0, errno);
 	if (getpid() != 1 && sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0) < 0)
 		return fail(c, "unable to become a child subreaper", 0, errno);
+	/* Whoever holds the listener must not be ptrace-able by the command
+	 * (same uid): non-dumpable before any fork; execve makes the command
+	 * dumpable again. */
+	if (sys_prctl(PR_SET_DUMPABLE, 0, 0, 0) < 0)
+		return fail(c, "unable to become non-dumpable", 0, errno);
+	/* A command in our session can make its own group the terminal's
+	 * foreground and have the kernel stop ours with SIGTTOU/SIGTTIN;
+	 * like tini, we ignore both. A closed stderr must not kill us with
+	 * SIGPIPE either (the command would lose its reaper, the sandbox
+	 * its proxy). The child gets the caller's dispositions back. */
+	for (size_t i = 0; i < LEN(kept_sigs); i++)
+		sigaction(kept_sigs[i], &ign, &c->saved[i]);
 	/* The proxy first: listening before the command starts, and holding
 	 * no copy of the pipes below (their EOFs are our signals). */
 	if ((code = start_proxy(c)) != 0)
@@ -833,10 +903,8 @@ static int run(struct exec_ctx *c)
 	}
 	if (c->pgroup) {
 		setpgid(kid, kid);   /* both sides: no race with the exec */
-		if (isatty(0)) {
-			signal(SIGTTOU, SIG_IGN);
+		if (isatty(0))
 			tcsetpgrp(0, kid);
-		}
 	}
 	do
 		n = read(ep[0], &ce, sizeof(ce));
@@ -868,6 +936,41 @@ static int run(struct exec_ctx *c)
 	return code;
 }
 
+static int parse_user(struct exec_ctx *c, const char *a)
+{
+	const char *colon = strchr(a, ':');
+	char u[16];
+
+	if (!colon) {
+		c->uid = c->gid = opt_num(a, 0x7fffffff);
+		return c->uid < 0 ? -1 : 0;
+	}
+	if ((size_t)(colon - a) >= sizeof(u))
+		return -1;
+	memcpy(u, a, (size_t)(colon - a));
+	u[colon - a] = 0;
+	c->uid = opt_num(u, 0x7fffffff);
+	c->gid = opt_num(colon + 1, 0x7fffffff);
+	return c->uid < 0 || c->gid < 0 ? -1 : 0;
+}
+
+/* Root without capabilities still owns root's files: /etc/shadow stays
+ * readable under "ro /etc". Said once, with the way out. */
+static void warn_root(struct exec_ctx *c)
+{
+	struct log_ev e;
+
+	if (geteuid() != 0 || c->uid > 0)
+		return;
+	log_begin(&e, "degrade");
+	log_s(&e, "layer", "user");
+	log_s(&e, "reason", "the command runs as uid 0 (capabilities "
+			    "dropped): files owned by root stay reachable "
+			    "under the policy's paths; --user UID[:GID] "
+			    "runs it as another user");
+	log_end(&e, c->log_fd);
+}
+
 static int exec_main(int argc, char **argv)
 {
 	static struct exec_ctx ctx;
@@ -877,6 +980,7 @@ static int exec_main(int argc, char **argv)
 
 	c->log_fd = LOG_STDERR_QUIET;
 	c->proxy_ready = -1;
+	c->uid = c->gid = -1;
 	dns_conf_init(&c->dns);
 	opt_init(&s, argc, argv);
 	while ((id = opt_next(&s, exec_opts)) != OPT_END) {
@@ -898,6 +1002,8 @@ static int exec_main(int argc, char **argv)
 			c->notify_socket = s.arg;
 		else if (id == X_NO_PROXY)
 			c->no_proxy = 1;
+		else if (id == X_USER && parse_user(c, s.arg) < 0)
+			return usage_error("bad user (want UID[:GID])", s.arg);
 		else if (id == X_HOSTS)
 			c->dns.hosts = s.arg, c->dns.hosts_required = 1;
 		else if (id == X_RESOLVER && dns_conf_add_ns(&c->dns, s.arg) < 0)
@@ -920,7 +1026,10 @@ static int exec_main(int argc, char **argv)
 			    errno);
 	if ((r = load_policy(c, s.i, argv)) != 0)
 		return r;
-	r = landlock_build(&c->ll, &c->pol, c->cwd, c->log_fd);
+	c->notify = notify_capable(sys_landlock_abi());
+	if ((r = own_tty(c)) != 0)
+		return r;
+	r = landlock_build(&c->ll, &c->pol, c->cwd, c->notify, c->log_fd);
 	if (r < 0)
 		return fail(c, "unable to build the Landlock ruleset", 0, r);
 	r = seccomp_build(&c->sc, &c->pol);
@@ -931,6 +1040,7 @@ static int exec_main(int argc, char **argv)
 	if ((r = pin_policy(c)) != 0)
 		return r;
 	build_env(c);
+	warn_root(c);
 	if (c->report_file && (r = write_report(c)) < 0)
 		return fail(c, "unable to write report", c->report_file, r);
 	if (c->log_file) {

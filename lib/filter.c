@@ -32,7 +32,7 @@
 /* A tiny assembler for the hand-written programs: forward jumps to
  * labels, resolved at the end, so no offset is counted by hand. */
 enum { L_NEXT, L_ALLOW, L_REFUSE, L_EPERM, L_NOTIF, L_SOCK, L_INET, L_TCP,
-       L_UDP, L_NL, L_PERS, L__N };
+       L_NL, L_PERS, L__N };
 
 struct bpf_asm {
 	struct sc_prog *p;
@@ -90,10 +90,13 @@ static void arch_check(struct bpf_asm *a)
 	JGE(a, 0x40000000 /* x32 */, L_ALLOW, L_NEXT);
 }
 
-/* socket() and socketpair(): AF_UNIX; AF_INET/AF_INET6 stream TCP (and
- * datagram UDP only with "dns on"); AF_NETLINK NETLINK_ROUTE (getifaddrs
- * needs it). Everything else - packet, raw, ICMP, vsock, MPTCP (262),
- * SCTP - is refused in the kernel, before the supervisor sees it.
+/* socket() and socketpair(): AF_UNIX; AF_INET/AF_INET6 stream TCP;
+ * AF_NETLINK NETLINK_ROUTE (getifaddrs needs it). Everything else - UDP,
+ * packet, raw, ICMP, vsock, MPTCP (262), SCTP - is refused in the kernel,
+ * before the supervisor sees it. UDP stays refused even with "dns on": a
+ * UDP socket bound to "lo" still leaves by another interface through an
+ * IP_PKTINFO control message, so DNS must be answered without handing
+ * one out.
  * personality(): only the query and PER_LINUX, as Docker's profile (no
  * READ_IMPLIES_EXEC, no ADDR_NO_RANDOMIZE). */
 static int build_args(struct sc_prog *out, const struct policy *p)
@@ -118,16 +121,11 @@ static int build_args(struct sc_prog *out, const struct policy *p)
 	label(&a, L_INET);
 	LD(&a, args[1]);
 	emit(&a, BPF_ALU | BPF_AND | BPF_K, 0xf, 0, 0);
-	JEQ(&a, SOCK_STREAM, L_TCP, L_NEXT);
-	JEQ(&a, p->dns ? SOCK_DGRAM : SOCK_STREAM, L_UDP, L_REFUSE);
+	JEQ(&a, SOCK_STREAM, L_TCP, L_REFUSE);
 	label(&a, L_TCP);
 	LD(&a, args[2]);
 	JEQ(&a, 0, L_ALLOW, L_NEXT);
 	JEQ(&a, IPPROTO_TCP, L_ALLOW, L_REFUSE);
-	label(&a, L_UDP);
-	LD(&a, args[2]);
-	JEQ(&a, 0, L_ALLOW, L_NEXT);
-	JEQ(&a, IPPROTO_UDP, L_ALLOW, L_REFUSE);
 	label(&a, L_NL);
 	LD(&a, args[2]);
 	JEQ(&a, 0 /* NETLINK_ROUTE */, L_ALLOW, L_REFUSE);

@@ -141,11 +141,21 @@ static int build_rules(struct ll_plan *pl, const struct policy *p,
 }
 
 static void plan_ports(struct ll_plan *pl, const struct policy *p,
-		       int log_fd)
+		       int supervised, int log_fd)
 {
 	int maxc = (int)(sizeof(pl->connect) / sizeof(pl->connect[0]));
 
-	if (p->ll_vars & 2) {
+	if (supervised) {
+		/* The supervisor connects the proxy and the direct relays
+		 * itself, outside the domain: the command needs no TCP
+		 * connect port at all, so none is granted. A connect the
+		 * kernel performs for the command (the AF_UNIX path, answered
+		 * with CONTINUE) then finds every port closed. */
+		if (p->ll_vars & 2)
+			degrade(log_fd, "landlock_net", "LL_TCP_CONNECT is "
+				"ignored: the supervisor decides every "
+				"connect", 0);
+	} else if (p->ll_vars & 2) {
 		for (int i = 0; i < p->nll_connect; i++)
 			push(pl->connect, &pl->nconnect, maxc,
 			     p->ll_connect[i]);
@@ -167,7 +177,7 @@ static void plan_ports(struct ll_plan *pl, const struct policy *p,
 }
 
 int landlock_build(struct ll_plan *pl, const struct policy *p,
-		   const char *cwd, int log_fd)
+		   const char *cwd, int supervised, int log_fd)
 {
 	struct ll_rights want = { ~0ULL, LL_NET_TCP, LL_SCOPE_ALL };
 	struct sb_ll_ruleset_attr attr;
@@ -187,7 +197,7 @@ int landlock_build(struct ll_plan *pl, const struct policy *p,
 	pl->handled = want;
 	if (pl->abi == 0)
 		return 0;
-	plan_ports(pl, p, log_fd);
+	plan_ports(pl, p, supervised, log_fd);
 	attr.handled_access_fs = want.fs;
 	attr.handled_access_net = want.net;
 	attr.scoped = want.scope;

@@ -27,11 +27,13 @@ struct ll_plan {
 /* Rights each ABI brings, and the clip. */
 void landlock_clip(struct ll_rights *want, int abi, struct ll_rights *lost);
 /* Build the ruleset for p: ro/rw paths (or the LL_FS_* variables), TCP
- * connect to the proxy and direct ports, TCP bind to bind ports, both
- * scopes. cwd replaces "@cwd". Skipped paths and lost rights are logged to
- * log_fd as degrade events. 0, or -errno (nothing is half-built). */
+ * bind to bind ports, both scopes, and TCP connect: no port at all when
+ * supervised (the supervisor performs allowed connects outside the
+ * domain), else the proxy and direct ports (or LL_TCP_CONNECT). cwd
+ * replaces "@cwd". Skipped paths and lost rights are logged to log_fd as
+ * degrade events. 0, or -errno (nothing is half-built). */
 int landlock_build(struct ll_plan *pl, const struct policy *p,
-		   const char *cwd, int log_fd);
+		   const char *cwd, int supervised, int log_fd);
 /* In the child, after no_new_privs. 0 or -errno. */
 int landlock_apply(const struct ll_plan *pl);
 /* Read LL_FS_RO, LL_FS_RW, LL_TCP_BIND, LL_TCP_CONNECT, LL_SCOPED (the

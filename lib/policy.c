@@ -9,12 +9,14 @@
 #include "policy.h"
 
 /* The embedded default: lets common programs run, reaches nothing but the
- * proxy. "@cwd" stands for the working directory sb-exec runs in. */
+ * proxy. "@cwd" stands for the working directory sb-exec runs in. Not
+ * /dev/pts: that would open every terminal of the same uid; sb-exec adds
+ * the command's own terminal. */
 const char policy_default_text[] =
 	"# sb embedded default policy\n"
 	"ro /bin /sbin /usr /lib /lib32 /lib64 /libx32 /etc /opt\n"
 	"ro /proc /sys/devices/system/cpu /dev/urandom /dev/random\n"
-	"rw /dev/null /dev/zero /dev/full /dev/tty /dev/pts /dev/ptmx\n"
+	"rw /dev/null /dev/zero /dev/full /dev/tty\n"
 	"rw /tmp @cwd\n"
 	"proxy 127.0.0.1:3128\n";
 

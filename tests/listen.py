@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# tests/listen.py KIND ADDR LOG - a listener outside the sandbox that
+# tests/listen.py KIND ADDR LOG [IP] - a listener outside the sandbox that
 # records what reaches it: one line "conn" per accepted connection, then
 # whatever bytes arrived. KIND: tcp (ADDR = port, or "0" to pick one; the
 # port is printed), abstract (ADDR = name). Runs until killed.
@@ -13,7 +13,7 @@ if kind == "tcp":
         s.setsockopt(socket.IPPROTO_TCP, 23, 16)  # TCP_FASTOPEN server side
     except OSError:
         pass
-    s.bind(("127.0.0.1", int(addr)))
+    s.bind((sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1", int(addr)))
     print(s.getsockname()[1], flush=True)
 elif kind == "tcp6any":
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)

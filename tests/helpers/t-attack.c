@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static int report(long r)
@@ -209,6 +210,55 @@ static int do_fds(void)
 	return 0;
 }
 
+/* A thread flips fd 100 between an AF_UNIX and a TCP socket while the
+ * main thread connects it to IP:PORT: a supervisor that answers CONTINUE
+ * for AF_UNIX would let the kernel connect the TCP socket. Prints how many
+ * of TRIES connects succeeded. */
+static volatile int flip_stop, flip_runs;
+static int flip_u, flip_t;
+
+static void *flipper(void *arg)
+{
+	(void)arg;
+	while (!flip_stop) {
+		dup2(flip_u, 100);
+		dup2(flip_t, 100);
+		flip_runs++;
+	}
+	return 0;
+}
+
+static int do_unixrace(char **v)
+{
+	struct sockaddr_in a;
+	int tries = atoi(v[2]), ok = 0;
+
+	sa4(&a, v[0], v[1]);
+	for (int i = 0; i < tries; i++) {
+		pthread_t th;
+
+		flip_t = socket(AF_INET, SOCK_STREAM, 0);
+		flip_u = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (flip_t < 0 || flip_u < 0)
+			return report(-1);
+		dup2(flip_u, 100);
+		flip_stop = 0;
+		flip_runs = 0;
+		pthread_create(&th, 0, flipper, 0);
+		while (flip_runs < 2)
+			;
+		if (connect(100, (struct sockaddr *)&a, sizeof(a)) == 0)
+			ok++;
+		flip_stop = 1;
+		pthread_join(th, 0);
+		close(100);
+		close(flip_t);
+		close(flip_u);
+	}
+	printf("%d\n", ok);
+	return 0;
+}
+
 /* Are orphans re-parented to our parent (a subreaper) and reaped? */
 static int do_orphan(void)
 {
@@ -283,6 +333,8 @@ int main(int argc, char **argv)
 		return printf("%d\n", geteuid()) < 0;
 	if (!strcmp(a, "fds"))
 		return do_fds();
+	if (!strcmp(a, "unixrace") && argc == 5)
+		return do_unixrace(v);
 	if (!strcmp(a, "orphan"))
 		return do_orphan();
 	if (!strcmp(a, "write") && argc == 3)
