@@ -46,6 +46,7 @@ enum {
 #define NB_WAIT_MS 200          /* a non-blocking direct connect waits */
 #define CTL_MS 2000             /* a control client has this to send */
 #define REF_TTL_MS 60000        /* unconnected references, under pressure */
+#define RECLAIM_FDS 4096        /* fd table entries reclaim() reads */
 #define NOTIF_BUF 256           /* >= SECCOMP_GET_NOTIF_SIZES' answers */
 #define RESP_BUF 64
 
@@ -453,13 +454,16 @@ static void reclaim(struct notify_ctx *n, int64_t now)
 		char path[48];
 		struct dirent *de;
 		DIR *d;
+		int nfd;
 
 		d = opendir(proc_path(path, sizeof(path), tids[k], "fd", -1));
 		if (!d)
 			continue;       /* gone: REF_TTL_MS decides */
 		for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
 			n->socks[i].seen = 0;
-		while ((de = readdir(d))) {
+		/* Bounded: a table of more than RECLAIM_FDS is not scanned
+		 * (its references age out, REF_TTL_MS). */
+		for (nfd = 0; (de = readdir(d)) && nfd < RECLAIM_FDS; nfd++) {
 			uint64_t ino;
 			int fd = 0, si = 0;
 
@@ -475,6 +479,8 @@ static void reclaim(struct notify_ctx *n, int64_t now)
 					n->socks[si].seen = 1;
 		}
 		(void)closedir(d);
+		if (nfd >= RECLAIM_FDS)
+			continue;
 		for (int i = 0; i < NOTIFY_MAX_SOCKS; i++) {
 			struct notify_sock *s = &n->socks[i];
 
