@@ -10,7 +10,8 @@
  * usage: t-notify [OPTION...] -- CMD [ARG...]
  *   --policy FILE   proxy and direct entries (default: the embedded policy)
  *   --pins FILE     pinned names for the supervisor
- *   --log FILE      the supervisor's JSON Lines (default: stderr)
+ *   --log FILE      the supervisor's JSON Lines (default: stderr; "-":
+ *                   none)
  *   --socket PATH   hand the listener to sb-notifyd at PATH instead
  *   --pidfile FILE  write the supervisor's pid there
  *   --mode M        full: Landlock, notify filter, deny filters (default)
@@ -349,7 +350,9 @@ int main(int argc, char **argv)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die("PR_SET_DUMPABLE", errno);
 	load(&t);
-	if (t.log_file) {
+	if (t.log_file && !strcmp(t.log_file, "-")) {
+		t.log_fd = -1;
+	} else if (t.log_file) {
 		t.log_fd = open(t.log_file, O_WRONLY | O_CREAT | O_APPEND |
 				O_CLOEXEC, 0644);
 		if (t.log_fd < 0)
