@@ -1536,14 +1536,14 @@ static void handle_socket(struct notify_ctx *n, int li,
 	uint64_t ino;
 	int fd, si, r;
 
+	/* TCP alone. Not UDP, even with "dns on": a UDP socket bound to "lo"
+	 * still leaves by another interface through an IP_PKTINFO control
+	 * message (the deny filter refuses it too). */
 	if (domain != AF_INET && domain != AF_INET6)
 		w.reason = "not an Internet socket";
 	else if (extra & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		w.reason = "unknown socket type flags";
 	else if (base == SOCK_STREAM && (proto == 0 || proto == IPPROTO_TCP))
-		w.reason = NULL;
-	else if (base == SOCK_DGRAM && (proto == 0 || proto == IPPROTO_UDP) &&
-		 n->p->dns)
 		w.reason = NULL;
 	else
 		w.reason = "only TCP sockets are handed out";
