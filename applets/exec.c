@@ -10,7 +10,6 @@
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <sys/signalfd.h>
-#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <grp.h>
@@ -525,11 +524,8 @@ static int drop_caps(void)
 static void child_notify(struct exec_ctx *c, int errfd)
 {
 	unsigned fl = SECCOMP_FILTER_FLAG_NEW_LISTENER;
-	char ack, cm[CMSG_SPACE(sizeof(int))];
-	struct iovec io = { (void *)"L", 1 };
-	struct msghdr mh;
-	struct cmsghdr *ch;
-	int lfd;
+	char ack = 0;
+	int lfd, r;
 
 	/* Killable wait (5.19): once the supervisor has the notification, a
 	 * signal no longer re-sends it (the application would see EISCONN). */
@@ -539,19 +535,8 @@ static void child_notify(struct exec_ctx *c, int errfd)
 		lfd = sc_load(&c->sc.notify, fl);
 	if (lfd < 0)
 		child_fail(errfd, CE_NOTIFY, lfd);
-	memset(&mh, 0, sizeof(mh));
-	memset(cm, 0, sizeof(cm));
-	mh.msg_iov = &io;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm;
-	mh.msg_controllen = sizeof(cm);
-	ch = CMSG_FIRSTHDR(&mh);
-	ch->cmsg_level = SOL_SOCKET;
-	ch->cmsg_type = SCM_RIGHTS;
-	ch->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(ch), &lfd, sizeof(int));
-	if (sendmsg(c->nsock[1], &mh, MSG_NOSIGNAL) != 1)
-		child_fail(errfd, CE_NOTIFY, errno);
+	if ((r = sys_send_fd(c->nsock[1], lfd, 'L')) < 0)
+		child_fail(errfd, CE_NOTIFY, r);
 	if (read(c->nsock[1], &ack, 1) != 1 || ack != 0)
 		child_fail(errfd, CE_NOTIFY, ack ? ack : EPIPE);
 	close(lfd);
@@ -656,24 +641,12 @@ static int start_proxy(struct exec_ctx *c)
  * the socketpair close and fails). */
 static int start_supervisor(struct exec_ctx *c)
 {
-	char cm[CMSG_SPACE(sizeof(int))], b, ack = 0;
-	struct iovec io = { &b, 1 };
-	struct msghdr mh;
-	struct cmsghdr *ch;
-	int lfd = -1, r = 0;
+	char b, ack = 0;
+	int lfd, r = 0;
 
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &io;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm;
-	mh.msg_controllen = sizeof(cm);
-	if (recvmsg(c->nsock[0], &mh, MSG_CMSG_CLOEXEC) != 1)
+	lfd = sys_recv_fd(c->nsock[0], &b);
+	if (lfd < 0)
 		return -1;   /* the child failed first: its error says why */
-	ch = CMSG_FIRSTHDR(&mh);
-	if (!ch || ch->cmsg_type != SCM_RIGHTS ||
-	    ch->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -1;
-	memcpy(&lfd, CMSG_DATA(ch), sizeof(int));
 	if (c->notify_socket) {
 		r = notify_send_listener(c->notify_socket, lfd);
 		if (r < 0)

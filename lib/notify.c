@@ -1846,14 +1846,8 @@ fail:
 
 int notify_send_listener(const char *path, int listener_fd)
 {
-	union {
-		struct cmsghdr h;
-		char mem[CMSG_SPACE(sizeof(int))];
-	} cm;
 	struct sockaddr_un sun;
 	struct timeval tv = { 5, 0 };
-	struct msghdr m;
-	struct iovec io;
 	char byte = 'L';
 	int fd, r = 0;
 
@@ -1865,18 +1859,6 @@ int notify_send_listener(const char *path, int listener_fd)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	memset(&m, 0, sizeof(m));
-	memset(&cm, 0, sizeof(cm));
-	io.iov_base = &byte;
-	io.iov_len = 1;
-	m.msg_iov = &io;
-	m.msg_iovlen = 1;
-	m.msg_control = cm.mem;
-	m.msg_controllen = sizeof(cm.mem);
-	CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &listener_fd, sizeof(int));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		r = -errno;
@@ -1885,8 +1867,7 @@ int notify_send_listener(const char *path, int listener_fd)
 
 		/* A peer refused at once answers before our send (which then
 		 * fails): its answer says why. */
-		if (sendmsg(fd, &m, MSG_NOSIGNAL) != 1)
-			r = -errno;
+		r = sys_send_fd(fd, listener_fd, byte);
 		k = read(fd, &byte, 1);
 		if (k == 1)
 			r = -(int)(unsigned char)byte;

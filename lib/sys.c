@@ -2,7 +2,9 @@
  * every architecture but alpha, so the fallbacks below hold everywhere sb
  * builds. Each wrapper returns >= 0 or -errno. */
 #include <errno.h>
+#include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -139,4 +141,58 @@ int sys_capget(void *hdr, void *data)
 int sys_capset(void *hdr, const void *data)
 {
 	return (int)sys_ret(syscall(SYS_capset, hdr, data));
+}
+
+/* One byte and one descriptor over a UNIX socket (SCM_RIGHTS): how a
+ * seccomp listener travels, since sendmsg is never notified. */
+int sys_send_fd(int sock, int fd, char byte)
+{
+	union {
+		struct cmsghdr h;
+		char mem[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec io = { &byte, 1 };
+	struct msghdr m;
+
+	memset(&m, 0, sizeof(m));
+	memset(&cm, 0, sizeof(cm));
+	m.msg_iov = &io;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.mem;
+	m.msg_controllen = sizeof(cm.mem);
+	CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof(int));
+	return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+int sys_recv_fd(int sock, char *byte)
+{
+	union {
+		struct cmsghdr h;
+		char mem[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec io = { byte, 1 };
+	struct msghdr m;
+	struct cmsghdr *h;
+	ssize_t n;
+	int fd;
+
+	memset(&m, 0, sizeof(m));
+	m.msg_iov = &io;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.mem;
+	m.msg_controllen = sizeof(cm.mem);
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	h = CMSG_FIRSTHDR(&m);
+	if (n != 1 || !h || h->cmsg_level != SOL_SOCKET ||
+	    h->cmsg_type != SCM_RIGHTS || h->cmsg_len != CMSG_LEN(sizeof(int)))
+		return n == 0 ? -ECONNRESET : -EPROTO;
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
 }

@@ -71,51 +71,15 @@ static void die(const char *what, int err)
 
 static int send_fd(int sock, int fd)
 {
-	union {
-		struct cmsghdr h;
-		char mem[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr m;
-	struct iovec io;
-	char byte = 'L';
-
-	memset(&m, 0, sizeof(m));
-	memset(&cm, 0, sizeof(cm));
-	io.iov_base = &byte;
-	io.iov_len = 1;
-	m.msg_iov = &io;
-	m.msg_iovlen = 1;
-	m.msg_control = cm.mem;
-	m.msg_controllen = sizeof(cm.mem);
-	CMSG_FIRSTHDR(&m)->cmsg_level = SOL_SOCKET;
-	CMSG_FIRSTHDR(&m)->cmsg_type = SCM_RIGHTS;
-	CMSG_FIRSTHDR(&m)->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&m)), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+	return sys_send_fd(sock, fd, 'L');
 }
 
 static int recv_fd(int sock)
 {
-	union {
-		struct cmsghdr h;
-		char mem[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr m;
-	struct iovec io;
 	char byte;
-	int fd = -1;
+	int fd = sys_recv_fd(sock, &byte);
 
-	memset(&m, 0, sizeof(m));
-	io.iov_base = &byte;
-	io.iov_len = 1;
-	m.msg_iov = &io;
-	m.msg_iovlen = 1;
-	m.msg_control = cm.mem;
-	m.msg_controllen = sizeof(cm.mem);
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 || !CMSG_FIRSTHDR(&m))
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
-	return fd;
+	return fd < 0 ? -EPROTO : fd;
 }
 
 /* Landlock: TCP bind nothing, TCP connect to the proxy's port only. */
