@@ -19,7 +19,11 @@ row() {
 }
 echo "sb-exec start-up ($N runs each, command: $cmd)"
 printf '  %-34s median %6d us  (p10 %s, p90 %s)\n' "bare fork+exec+wait" $base
-row "sb exec (Landlock + seccomp)" "$B/sb" exec -- "$cmd"
+# --log /dev/null: the events (a root run warns once per start) go nowhere.
+row "sb --list (the static binary alone)" "$B/sb" --list
+row "sb exec (full stack)" "$B/sb" exec --log /dev/null -- "$cmd"
+row "sb exec --no-proxy" "$B/sb" exec --no-proxy --log /dev/null -- "$cmd"
+row "sb exec --user 65534 (full stack)" "$B/sb" exec --user 65534 --log /dev/null -- "$cmd"
 command -v tini >/dev/null && row "tini" tini -s -- "$cmd"
 command -v bwrap >/dev/null && row "bwrap --ro-bind / /" bwrap --ro-bind / / "$cmd"
 exit 0
