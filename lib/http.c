@@ -102,24 +102,6 @@ static const char *at(const char *head, struct http_span s)
 
 /* ---- authority: host[:port] ---- */
 
-static int port_parse(const char *s, size_t n, uint16_t *port)
-{
-	unsigned v = 0;
-
-	/* 1-65535 in decimal, no sign, no leading zero. */
-	if (n == 0 || n > 5 || s[0] == '0')
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 /* Does the last label look like a number (decimal, or 0x hex)? Then the
  * whole host must be a canonical dotted quad: "127.1", "0x7f.1" and
  * "2130706433" are what inet_aton would accept, and we refuse them. */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "opt.h"
+#include "sockaddr.h"
 
 void opt_init(struct optstate *s, int argc, char **argv)
 {
@@ -88,8 +89,7 @@ long opt_num(const char *s, long max)
 
 long opt_port(const char *s)
 {
-	/* No sign, no leading zero: "0443" is not a port (SPEC, sb-proxy). */
-	if (!s || s[0] == '0')
-		return -1;
-	return opt_num(s, 65535);
+	uint16_t v;
+
+	return s && port_parse(s, strlen(s), &v) == 0 ? v : -1;
 }

@@ -100,23 +100,16 @@ static int add_dest(struct dest *tab, int *n, const char *w,
 static int add_port(uint16_t *tab, int *n, const char *w,
 		    struct policy_err *e)
 {
-	long v = 0;
+	uint16_t v;
 
-	if (!w[0] || w[0] == '0' || strlen(w) > 5)
-		return fail(e, "port must be 1-65535", w);
-	for (const char *c = w; *c; c++) {
-		if (*c < '0' || *c > '9')
-			return fail(e, "port must be 1-65535", w);
-		v = v * 10 + (*c - '0');
-	}
-	if (v < 1 || v > 65535)
+	if (port_parse(w, strlen(w), &v) < 0)
 		return fail(e, "port must be 1-65535", w);
 	for (int i = 0; i < *n; i++)
 		if (tab[i] == v)
 			return 0;
 	if (*n >= POLICY_MAX_PORTS)
 		return fail(e, "too many ports", w);
-	tab[(*n)++] = (uint16_t)v;
+	tab[(*n)++] = v;
 	return 0;
 }
 

@@ -325,14 +325,12 @@ int host_parse(const char *s, size_t n, char *out)
 	return 0;
 }
 
-static int port_parse(const char *s, size_t n, uint16_t *port)
+int port_parse(const char *s, size_t n, uint16_t *port)
 {
 	unsigned v = 0;
 
-	if (n == 1 && s[0] == '*') {
-		*port = 0;
-		return 0;
-	}
+	/* 1-65535 in decimal: no sign, no leading zero ("0443" is 400 to
+	 * the proxy, an error in a policy). */
 	if (n == 0 || n > 5 || s[0] == '0')
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -340,7 +338,7 @@ static int port_parse(const char *s, size_t n, uint16_t *port)
 			return -1;
 		v = v * 10 + (unsigned)(s[i] - '0');
 	}
-	if (v < 1 || v > 65535)
+	if (v > 65535)
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
@@ -444,7 +442,8 @@ int dest_parse(const char *s, struct dest *d, const char **why)
 			d->kind = DEST_HOST;
 		}
 	}
-	if (port_parse(colon + 1, strlen(colon + 1), &d->port) < 0) {
+	if (strcmp(colon + 1, "*") &&
+	    port_parse(colon + 1, strlen(colon + 1), &d->port) < 0) {
 		*why = "port must be 1-65535 or *";
 		return -1;
 	}

@@ -47,6 +47,9 @@ int ip_is_embedding(const struct sb_ip *ip);
 int ip_equal(const struct sb_ip *a, const struct sb_ip *b);
 int ip_in_cidr(const struct sb_ip *ip, const struct sb_ip *net, int prefix);
 
+/* A port: 1-65535 in decimal, no sign, no leading zero. 0 or -1. */
+int port_parse(const char *s, size_t n, uint16_t *port);
+
 /* A host name: 1-253 chars, labels 1-63 of [A-Za-z0-9-_], not starting or
  * ending with '-', no trailing dot. Lowercased into out. 0 or -1. */
 int host_parse(const char *s, size_t n, char *out);
