@@ -282,10 +282,7 @@ static int decide_layers(struct exec_ctx *c)
 	if (!c->notify)
 		skip(c, LY_NOTIFY, "skipped: kernel lacks seccomp user "
 				   "notification with ADDFD_FLAG_SEND (< 5.14)");
-	if (c->pol.dns)
-		skip(c, LY_NOTIFY, "skipped: 'dns on' (answering DNS from the "
-				   "pinned table) is not built yet; DNS stays "
-				   "refused");
+
 	if (c->no_proxy)
 		skip(c, LY_PROXY, "skipped: --no-proxy (an outside proxy is "
 				  "expected at the policy's address)");
@@ -311,6 +308,17 @@ static int decide_layers(struct exec_ctx *c)
 				    "sandbox are reachable (Landlock ABI < 9)");
 		if (c->log_file)
 			log_end(&e, c->log_fd);
+	}
+	if (c->pol.dns) {
+		struct log_ev e;
+
+		/* Asked for, not there: a missing layer like the others. */
+		missing++;
+		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
+		log_s(&e, "layer", "dns");
+		log_s(&e, "reason", "'dns on' (answering DNS from the pinned "
+				    "table) is not built yet; DNS stays refused");
+		log_end(&e, c->log_fd);
 	}
 	if (missing && !c->pol.best_effort) {
 		say_err("refusing to run: a layer the policy needs is missing "
@@ -529,10 +537,10 @@ static void child_notify(struct exec_ctx *c, int errfd)
 
 	/* Killable wait (5.19): once the supervisor has the notification, a
 	 * signal no longer re-sends it (the application would see EISCONN). */
-	lfd = sc_load(&c->sc.notify, fl |
+	lfd = sc_load(&c->sc.main, fl |
 		      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
 	if (lfd == -EINVAL)
-		lfd = sc_load(&c->sc.notify, fl);
+		lfd = sc_load(&c->sc.main, fl);
 	if (lfd < 0)
 		child_fail(errfd, CE_NOTIFY, lfd);
 	if ((r = sys_send_fd(c->nsock[1], lfd, 'L')) < 0)
@@ -571,7 +579,7 @@ static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 		child_notify(c, errfd);
 	/* The deny filter is applied last: nothing after it needs what it
 	 * refuses. */
-	if ((r = sc_load(&c->sc.args, 0)) < 0 ||
+	if ((!c->notify && (r = sc_load(&c->sc.main, 0)) < 0) ||
 	    (r = sc_load(&c->sc.deny, 0)) < 0)
 		child_fail(errfd, CE_SECCOMP, r);
 	/* Only 0, 1, 2 reach the command: the rest is close-on-exec. */
@@ -1005,7 +1013,7 @@ static int exec_main(int argc, char **argv)
 	r = landlock_build(&c->ll, &c->pol, c->cwd, c->notify, c->log_fd);
 	if (r < 0)
 		return fail(c, "unable to build the Landlock ruleset", 0, r);
-	r = seccomp_build(&c->sc, &c->pol);
+	r = seccomp_build(&c->sc, &c->pol, c->notify);
 	if (r < 0)
 		return fail(c, "unable to build the seccomp filter", 0, r);
 	if (decide_layers(c) < 0)

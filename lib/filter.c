@@ -31,8 +31,8 @@
 
 /* A tiny assembler for the hand-written programs: forward jumps to
  * labels, resolved at the end, so no offset is counted by hand. */
-enum { L_NEXT, L_ALLOW, L_REFUSE, L_EPERM, L_NOTIF, L_SOCK, L_INET, L_TCP,
-       L_NL, L_PERS, L__N };
+enum { L_NEXT, L_ALLOW, L_REFUSE, L_EPERM, L_NOTIF, L_SOCK, L_INET, L_NL,
+       L_PERS, L__N };
 
 struct bpf_asm {
 	struct sc_prog *p;
@@ -90,28 +90,41 @@ static void arch_check(struct bpf_asm *a)
 	JGE(a, 0x40000000 /* x32 */, L_ALLOW, L_NEXT);
 }
 
-/* socket() and socketpair(): AF_UNIX; AF_INET/AF_INET6 stream TCP;
- * AF_NETLINK NETLINK_ROUTE (getifaddrs needs it). Everything else - UDP,
- * packet, raw, ICMP, vsock, MPTCP (262), SCTP - is refused in the kernel,
- * before the supervisor sees it. UDP stays refused even with "dns on": a
- * UDP socket bound to "lo" still leaves by another interface through an
- * IP_PKTINFO control message, so DNS must be answered without handing
- * one out.
+/* The hand-written program, stacked before the deny list.
+ *
+ * The supervisor's contract, when notify is set: every socket() of an
+ * Internet family that passes the checks below and every connect() return
+ * USER_NOTIF - nothing else, so the data path never leaves the kernel.
+ *
+ * socket(): AF_UNIX; AF_INET/AF_INET6 stream TCP; AF_NETLINK NETLINK_ROUTE
+ * (getifaddrs needs it). Everything else - UDP, packet, raw, ICMP, vsock,
+ * MPTCP (262), SCTP - is refused in the kernel, before the supervisor sees
+ * it. UDP stays refused even with "dns on": a UDP socket bound to "lo"
+ * still leaves by another interface through an IP_PKTINFO control
+ * message, so DNS must be answered without handing one out.
+ * socketpair(): AF_UNIX only.
+ * listen(): on an unbound socket it autobinds to a random port, past
+ * Landlock's bind rule, so only a policy with bind ports may listen.
  * personality(): only the query and PER_LINUX, as Docker's profile (no
- * READ_IMPLIES_EXEC, no ADDR_NO_RANDOMIZE). */
-static int build_args(struct sc_prog *out, const struct policy *p)
+ * READ_IMPLIES_EXEC, no ADDR_NO_RANDOMIZE).
+ * One program rather than two: each attached filter costs a pass of the
+ * kernel's action-cache emulation at start and a run on every syscall. */
+static int build_main(struct sc_prog *out, const struct policy *p,
+		      int notify)
 {
+	const int net = notify ? L_NOTIF : L_ALLOW;
 	struct bpf_asm a;
 
 	memset(&a, 0, sizeof(a));
 	a.p = out;
 	arch_check(&a);
-	/* listen() on an unbound socket autobinds to a random port, past
-	 * Landlock's bind rule: only a policy with bind ports may listen. */
+	JEQ(&a, SYS_connect, net, L_NEXT);
+	JEQ(&a, SYS_socket, L_SOCK, L_NEXT);
 	JEQ(&a, SYS_listen, p->nbind ? L_ALLOW : L_EPERM, L_NEXT);
 	JEQ(&a, SYS_personality, L_PERS, L_NEXT);
-	JEQ(&a, SYS_socket, L_SOCK, L_NEXT);
-	JEQ(&a, SYS_socketpair, L_SOCK, L_ALLOW);
+	JEQ(&a, SYS_socketpair, L_NEXT, L_ALLOW);
+	LD(&a, args[0]);
+	JEQ(&a, AF_UNIX, L_ALLOW, L_REFUSE);
 	label(&a, L_SOCK);
 	LD(&a, args[0]);
 	JEQ(&a, AF_UNIX, L_ALLOW, L_NEXT);
@@ -121,11 +134,10 @@ static int build_args(struct sc_prog *out, const struct policy *p)
 	label(&a, L_INET);
 	LD(&a, args[1]);
 	emit(&a, BPF_ALU | BPF_AND | BPF_K, 0xf, 0, 0);
-	JEQ(&a, SOCK_STREAM, L_TCP, L_REFUSE);
-	label(&a, L_TCP);
+	JEQ(&a, SOCK_STREAM, L_NEXT, L_REFUSE);
 	LD(&a, args[2]);
-	JEQ(&a, 0, L_ALLOW, L_NEXT);
-	JEQ(&a, IPPROTO_TCP, L_ALLOW, L_REFUSE);
+	JEQ(&a, 0, net, L_NEXT);
+	JEQ(&a, IPPROTO_TCP, net, L_REFUSE);
 	label(&a, L_NL);
 	LD(&a, args[2]);
 	JEQ(&a, 0 /* NETLINK_ROUTE */, L_ALLOW, L_REFUSE);
@@ -133,6 +145,10 @@ static int build_args(struct sc_prog *out, const struct policy *p)
 	LD(&a, args[0]);
 	JEQ(&a, 0 /* PER_LINUX */, L_ALLOW, L_NEXT);
 	JEQ(&a, 0xffffffff /* query */, L_ALLOW, L_EPERM);
+	if (notify) {
+		label(&a, L_NOTIF);
+		RET(&a, SECCOMP_RET_USER_NOTIF);
+	}
 	label(&a, L_ALLOW);
 	RET(&a, SECCOMP_RET_ALLOW);
 	label(&a, L_REFUSE);
@@ -142,35 +158,12 @@ static int build_args(struct sc_prog *out, const struct policy *p)
 	return assemble(&a);
 }
 
-/* The supervisor's contract: every socket() of an Internet family and
- * every connect() - nothing else, so the data path never leaves the
- * kernel. */
-static int build_notify(struct sc_prog *out)
-{
-	struct bpf_asm a;
-
-	memset(&a, 0, sizeof(a));
-	a.p = out;
-	arch_check(&a);
-	JEQ(&a, SYS_connect, L_NOTIF, L_NEXT);
-	JEQ(&a, SYS_socket, L_NEXT, L_ALLOW);
-	LD(&a, args[0]);
-	JEQ(&a, AF_INET, L_NOTIF, L_NEXT);
-	JEQ(&a, AF_INET6, L_NOTIF, L_ALLOW);
-	label(&a, L_NOTIF);
-	RET(&a, SECCOMP_RET_USER_NOTIF);
-	label(&a, L_ALLOW);
-	RET(&a, SECCOMP_RET_ALLOW);
-	return assemble(&a);
-}
-
-int seccomp_build(struct sc_plan *pl, const struct policy *p)
+int seccomp_build(struct sc_plan *pl, const struct policy *p, int notify)
 {
 	int r;
 
 	memset(pl, 0, sizeof(*pl));
-	if ((r = build_args(&pl->args, p)) < 0 ||
-	    (r = build_notify(&pl->notify)) < 0)
+	if ((r = build_main(&pl->main, p, notify)) < 0)
 		return r;
 	if (sizeof(deny_bpf) > sizeof(pl->deny.insns))
 		return -E2BIG;

@@ -16,12 +16,14 @@ struct sc_prog {
 
 struct sc_plan {
 	struct sc_prog deny;     /* the syscall deny list, from build time */
-	struct sc_prog args;     /* hand-written: socket(), personality() */
-	struct sc_prog notify;   /* USER_NOTIF: INET socket(), connect() */
+	struct sc_prog main;     /* hand-written: socket(), connect() (the
+				    supervisor's notifications), listen(),
+				    personality() */
 };
 
-/* Build the filters for p. 0 or -errno. */
-int seccomp_build(struct sc_plan *pl, const struct policy *p);
+/* Build the filters for p; notify: connect() and Internet socket()
+ * return USER_NOTIF for the supervisor. 0 or -errno. */
+int seccomp_build(struct sc_plan *pl, const struct policy *p, int notify);
 /* Load one program (no_new_privs must be set). flags as seccomp(2);
  * returns the listener fd with NEW_LISTENER, else 0; or -errno. */
 int sc_load(const struct sc_prog *prog, unsigned flags);
