@@ -114,17 +114,58 @@ static void push(uint16_t *tab, int *n, int max, uint16_t port)
 		tab[(*n)++] = port;
 }
 
+/* The path a rule names; NULL for "@cwd" when the working directory is
+ * "/" (a container's default WORKDIR): that would make the whole tree
+ * writable, so it is skipped, and said. */
+static const char *real_path(const struct policy *p, int i, const char *cwd)
+{
+	if (strcmp(p->paths[i].path, "@cwd"))
+		return p->paths[i].path;
+	return strcmp(cwd, "/") ? cwd : NULL;
+}
+
+/* Landlock's rights add up: an ro path beneath an rw one stays writable.
+ * Not an error (the default makes /tmp and the working directory rw), but
+ * never silent. */
+static void warn_nested(const struct policy *p, const char *cwd, int log_fd)
+{
+	for (int i = 0; i < p->npaths; i++) {
+		const char *ro = real_path(p, i, cwd);
+
+		if (p->paths[i].mode != PATH_RO || !ro)
+			continue;
+		for (int k = 0; k < p->npaths; k++) {
+			const char *rw = real_path(p, k, cwd);
+			size_t n = rw ? strlen(rw) : 0;
+
+			if (!rw || p->paths[k].mode != PATH_RW ||
+			    strncmp(ro, rw, n) ||
+			    (ro[n] != '/' && ro[n] != 0 && strcmp(rw, "/")))
+				continue;
+			degrade(log_fd, "landlock_fs", "an ro path lies beneath "
+				"an rw path and stays writable (Landlock "
+				"rights add up)", ro);
+			break;
+		}
+	}
+}
+
 static int build_rules(struct ll_plan *pl, const struct policy *p,
 		       const char *cwd, int log_fd)
 {
 	int r;
 
+	warn_nested(p, cwd, log_fd);
 	for (int i = 0; i < p->npaths; i++) {
-		const char *path = p->paths[i].path;
+		const char *path = real_path(p, i, cwd);
 		uint64_t rights = p->paths[i].mode == PATH_RW ? ~0ULL : LL_RO;
 
-		if (!strcmp(path, "@cwd"))
-			path = cwd;
+		if (!path) {
+			degrade(log_fd, "landlock_fs", "the working directory "
+				"is /: not made writable (it would open the "
+				"whole tree); name the paths with rw", "/");
+			continue;
+		}
 		r = add_path(pl, path, rights, p->paths[i].optional, log_fd);
 		if (r < 0)
 			return r;
