@@ -85,12 +85,7 @@ static const char *proc_path(char *mem, size_t cap, pid_t tid,
 
 static int ep_add(struct notify_ctx *n, int fd, uint32_t ev, uint64_t tag)
 {
-	struct epoll_event e;
-
-	memset(&e, 0, sizeof(e));
-	e.events = ev;
-	e.data.u64 = tag;
-	return epoll_ctl(n->epfd, EPOLL_CTL_ADD, fd, &e) < 0 ? -errno : 0;
+	return sys_epoll_add(n->epfd, fd, ev, tag);
 }
 
 /* Always before closing a file the target shares: an epoll item lives as

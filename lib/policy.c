@@ -306,22 +306,25 @@ int policy_allows_host(const struct policy *p, const char *host,
 	return 0;
 }
 
+static int any_ip(const struct dest *tab, int n, const struct sb_ip *ip,
+		  uint16_t port)
+{
+	for (int i = 0; i < n; i++)
+		if (dest_match_ip(&tab[i], ip, port))
+			return 1;
+	return 0;
+}
+
 int policy_allows_ip(const struct policy *p, const struct sb_ip *ip,
 		     uint16_t port)
 {
-	for (int i = 0; i < p->nallow; i++)
-		if (dest_match_ip(&p->allow[i], ip, port))
-			return 1;
-	return 0;
+	return any_ip(p->allow, p->nallow, ip, port);
 }
 
 int policy_direct_ip(const struct policy *p, const struct sb_ip *ip,
 		     uint16_t port)
 {
-	for (int i = 0; i < p->ndirect; i++)
-		if (dest_match_ip(&p->direct[i], ip, port))
-			return 1;
-	return 0;
+	return any_ip(p->direct, p->ndirect, ip, port);
 }
 
 static int names_in(const struct dest *tab, int n, const struct sb_ip *ip)

@@ -54,6 +54,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "sb.h"
+#include "sys.h"
 
 #ifndef SO_PEEK_OFF
 #define SO_PEEK_OFF 42
@@ -209,14 +210,20 @@ static uint64_t ev_data(struct proxy *p, struct conn *c, int tag)
 	       (uint64_t)tag;
 }
 
+/* A connection's two splice pipes, back to the kernel. */
+static void close_pipes(struct proxy *p, struct conn *c)
+{
+	for (int k = 0; k < 2; k++) {
+		close_fd(&c->d[k].pr);
+		close_fd(&c->d[k].pw);
+		p->bigpipes -= c->d[k].big;
+		c->d[k].big = 0;
+	}
+}
+
 static int ep_add(struct proxy *p, int fd, uint32_t events, uint64_t data)
 {
-	struct epoll_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.events = events;
-	ev.data.u64 = data;
-	return epoll_ctl(p->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	return sys_epoll_add(p->ep, fd, events, data);
 }
 
 static void set_int(int fd, int level, int opt, int v)
@@ -799,12 +806,7 @@ static void conn_free(struct proxy *p, struct conn *c, int abort)
 	tl_del(p, c);
 	close_fd(&c->cfd);
 	close_fd(&c->ufd);
-	for (int k = 0; k < 2; k++) {
-		close_fd(&c->d[k].pr);
-		close_fd(&c->d[k].pw);
-		p->bigpipes -= c->d[k].big;
-		c->d[k].big = 0;
-	}
+	close_pipes(p, c);
 	c->state = CS_FREE;
 	c->gen++;
 	c->next = p->freelist;
@@ -887,12 +889,7 @@ static void answer(struct proxy *p, struct conn *c, int code,
 		   const char *reason)
 {
 	close_fd(&c->ufd);
-	for (int k = 0; k < 2; k++) {
-		close_fd(&c->d[k].pr);
-		close_fd(&c->d[k].pw);
-		p->bigpipes -= c->d[k].big;
-		c->d[k].big = 0;
-	}
+	close_pipes(p, c);
 	if (!c->replied && code)
 		reply(c->cfd, code, reason);
 	c->replied = 1;

@@ -3,6 +3,7 @@
  * builds. Each wrapper returns >= 0 or -errno. */
 #include <errno.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -195,4 +196,14 @@ int sys_recv_fd(int sock, char *byte)
 		return n == 0 ? -ECONNRESET : -EPROTO;
 	memcpy(&fd, CMSG_DATA(h), sizeof(int));
 	return fd;
+}
+
+int sys_epoll_add(int epfd, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.events = events;
+	e.data.u64 = data;
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) < 0 ? -errno : 0;
 }

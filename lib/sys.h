@@ -15,35 +15,15 @@
 /* ---- Landlock (include/uapi/linux/landlock.h) ---- */
 #ifndef LANDLOCK_CREATE_RULESET_ERRATA
 #define LANDLOCK_CREATE_RULESET_ERRATA (1U << 1)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef LANDLOCK_ACCESS_FS_REFER
 #define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 /* ABI 9 (not yet in a release): pathname UNIX sockets. Gated on the ABI. */
 #define SB_LL_FS_RESOLVE_UNIX (1ULL << 16)
@@ -76,67 +56,27 @@ struct sb_ll_net_port {
 /* ---- seccomp (include/uapi/linux/seccomp.h) ---- */
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
 #define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef SECCOMP_ADDFD_FLAG_SETFD
 #define SECCOMP_ADDFD_FLAG_SETFD (1UL << 0)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef SECCOMP_ADDFD_FLAG_SEND
 #define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef SECCOMP_RET_USER_NOTIF
 #define SECCOMP_RET_USER_NOTIF 0x7fc00000U
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 #define SB_NOTIF_RECV 0xc0502100UL
 #define SB_NOTIF_SEND 0xc0182101UL
@@ -155,11 +95,6 @@ struct sb_notif_addfd {
 /* ---- pidfd ---- */
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD 0x80   /* O_EXCL: 6.9 */
-/* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
- * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
-int sys_send_fd(int sock, int fd, char byte);
-int sys_recv_fd(int sock, char *byte);
-
 #endif
 
 /* ---- wrappers ---- */
@@ -186,6 +121,8 @@ int sys_memfd_create(const char *name, unsigned flags);
 int sys_capget(void *hdr, void *data);
 int sys_capset(void *hdr, const void *data);
 
+/* epoll_ctl(EPOLL_CTL_ADD) with a 64-bit tag. 0 or -errno. */
+int sys_epoll_add(int epfd, int fd, uint32_t events, uint64_t data);
 /* One byte and one fd over a UNIX socket (SCM_RIGHTS). 0 / the fd, or
  * -errno (-ECONNRESET at EOF, -EPROTO without exactly one fd). */
 int sys_send_fd(int sock, int fd, char byte);
