@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "sb.h"
 #include "sys.h"
 
 /* The deny list: a BPF program generated at build time by
@@ -32,12 +33,14 @@
 /* A tiny assembler for the hand-written programs: forward jumps to
  * labels, resolved at the end, so no offset is counted by hand. */
 enum { L_NEXT, L_ALLOW, L_REFUSE, L_EPERM, L_NOTIF, L_SOCK, L_INET, L_NL,
-       L_PERS, L__N };
+       L_PERS, L_PAIR, L_LISTEN, L_IOCTL, L__N };
+#define L_MAX 128    /* fixed labels, then the dispatch tree's own */
 
 struct bpf_asm {
 	struct sc_prog *p;
 	uint8_t lt[SC_MAX_INSNS], lf[SC_MAX_INSNS];
-	int at[L__N];
+	int at[L_MAX];
+	int nlabels;
 	int err;
 };
 
@@ -61,6 +64,57 @@ static void emit(struct bpf_asm *a, uint16_t code, uint32_t k, int lt, int lf)
 static void label(struct bpf_asm *a, int l)
 {
 	a->at[l] = a->p->len;
+}
+
+static int new_label(struct bpf_asm *a)
+{
+	if (a->nlabels >= L_MAX) {
+		a->err = -E2BIG;
+		return L_NEXT;
+	}
+	return a->nlabels++;
+}
+
+/* One syscall the main program answers, and where it goes. */
+struct route {
+	uint32_t nr;
+	int to;
+};
+
+/* Dispatch on the syscall number (in A) as a binary tree over routes
+ * sorted by nr: O(log n) for every syscall the action cache does not
+ * answer. Anything not routed goes to dflt. */
+static void tree(struct bpf_asm *a, const struct route *r, int n, int dflt)
+{
+	int mid, right;
+
+	if (n <= 3) {
+		for (int i = 0; i < n; i++)
+			JEQ(a, r[i].nr, r[i].to, i == n - 1 ? dflt : L_NEXT);
+		if (n == 0)
+			JEQ(a, 0xffffffff, dflt, dflt);
+		return;
+	}
+	mid = n / 2;
+	right = new_label(a);
+	JGE(a, r[mid].nr, right, L_NEXT);
+	tree(a, r, mid, dflt);
+	label(a, right);
+	tree(a, r + mid, n - mid, dflt);
+}
+
+static void route_add(struct route *r, int *n, uint32_t nr, int to)
+{
+	int i = *n;
+
+	/* insertion: a few dozen entries at most */
+	while (i > 0 && r[i - 1].nr > nr) {
+		r[i] = r[i - 1];
+		i--;
+	}
+	r[i].nr = nr;
+	r[i].to = to;
+	(*n)++;
 }
 
 static int assemble(struct bpf_asm *a)
@@ -90,6 +144,37 @@ static void arch_check(struct bpf_asm *a)
 	JGE(a, 0x40000000 /* x32 */, L_ALLOW, L_NEXT);
 }
 
+/* Newer than some libc headers; x86_64 numbers (the only native arch). */
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#endif
+#ifndef SYS_removexattrat
+#define SYS_removexattrat 466
+#endif
+#ifndef SYS_file_setattr
+#define SYS_file_setattr 469
+#endif
+
+/* SysV IPC: Landlock has no IPC scope and sb no IPC namespace (unshare
+ * needs CAP_SYS_ADMIN), so these reach the host's queues, segments and
+ * semaphore sets by key or id. Refused unless the policy says "ipc on". */
+static const uint32_t ipc_calls[] = {
+	SYS_msgget, SYS_msgsnd, SYS_msgrcv, SYS_msgctl,
+	SYS_shmget, SYS_shmat, SYS_shmdt, SYS_shmctl,
+	SYS_semget, SYS_semop, SYS_semtimedop, SYS_semctl,
+};
+
+/* Ownership, extended attributes and inode flags: Landlock governs none
+ * of them, so they would change files outside the rw paths (on any path
+ * the command can name, owned by its uid). Refused unless the policy says
+ * "metadata on". The ioctls are checked in L_IOCTL. */
+static const uint32_t meta_calls[] = {
+	SYS_chown, SYS_fchown, SYS_lchown, SYS_fchownat,
+	SYS_setxattr, SYS_lsetxattr, SYS_fsetxattr,
+	SYS_removexattr, SYS_lremovexattr, SYS_fremovexattr,
+	SYS_setxattrat, SYS_removexattrat, SYS_file_setattr,
+};
+
 /* The hand-written program, stacked before the deny list.
  *
  * The supervisor's contract, when notify is set: every socket() of an
@@ -107,22 +192,36 @@ static void arch_check(struct bpf_asm *a)
  * Landlock's bind rule, so only a policy with bind ports may listen.
  * personality(): only the query and PER_LINUX, as Docker's profile (no
  * READ_IMPLIES_EXEC, no ADDR_NO_RANDOMIZE).
+ * SysV IPC, ownership and xattr writes: EPERM unless the policy opts in.
+ * The calls it answers are routed by a binary tree on the number; the
+ * rest are allowed here (the deny list decides them).
  * One program rather than two: each attached filter costs a pass of the
  * kernel's action-cache emulation at start and a run on every syscall. */
 static int build_main(struct sc_prog *out, const struct policy *p,
 		      int notify)
 {
 	const int net = notify ? L_NOTIF : L_ALLOW;
+	struct route rt[64];
 	struct bpf_asm a;
+	int n = 0;
 
 	memset(&a, 0, sizeof(a));
 	a.p = out;
+	a.nlabels = L__N;
+	route_add(rt, &n, SYS_connect, net);
+	route_add(rt, &n, SYS_socket, L_SOCK);
+	route_add(rt, &n, SYS_listen, p->nbind ? L_ALLOW : L_EPERM);
+	route_add(rt, &n, SYS_personality, L_PERS);
+	route_add(rt, &n, SYS_socketpair, L_PAIR);
+	for (size_t i = 0; !p->ipc && i < LEN(ipc_calls); i++)
+		route_add(rt, &n, ipc_calls[i], L_EPERM);
+	for (size_t i = 0; !p->metadata && i < LEN(meta_calls); i++)
+		route_add(rt, &n, meta_calls[i], L_EPERM);
+	if (!p->metadata)
+		route_add(rt, &n, SYS_ioctl, L_IOCTL);
 	arch_check(&a);
-	JEQ(&a, SYS_connect, net, L_NEXT);
-	JEQ(&a, SYS_socket, L_SOCK, L_NEXT);
-	JEQ(&a, SYS_listen, p->nbind ? L_ALLOW : L_EPERM, L_NEXT);
-	JEQ(&a, SYS_personality, L_PERS, L_NEXT);
-	JEQ(&a, SYS_socketpair, L_NEXT, L_ALLOW);
+	tree(&a, rt, n, L_ALLOW);
+	label(&a, L_PAIR);
 	LD(&a, args[0]);
 	JEQ(&a, AF_UNIX, L_ALLOW, L_REFUSE);
 	label(&a, L_SOCK);
@@ -145,6 +244,12 @@ static int build_main(struct sc_prog *out, const struct policy *p,
 	LD(&a, args[0]);
 	JEQ(&a, 0 /* PER_LINUX */, L_ALLOW, L_NEXT);
 	JEQ(&a, 0xffffffff /* query */, L_ALLOW, L_EPERM);
+	/* The cmd is an unsigned int: its low 32 bits, as the kernel. */
+	label(&a, L_IOCTL);
+	LD(&a, args[1]);
+	JEQ(&a, 0x40086602 /* FS_IOC_SETFLAGS */, L_EPERM, L_NEXT);
+	JEQ(&a, 0x40046602 /* FS_IOC32_SETFLAGS */, L_EPERM, L_NEXT);
+	JEQ(&a, 0x401c5820 /* FS_IOC_FSSETXATTR */, L_EPERM, L_ALLOW);
 	if (notify) {
 		label(&a, L_NOTIF);
 		RET(&a, SECCOMP_RET_USER_NOTIF);

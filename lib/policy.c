@@ -169,8 +169,24 @@ static int set_proxy(struct policy *p, const char *w, struct policy_err *e,
 
 /* Directive state that must not conflict within one parse. */
 struct seen {
-	int mode, dns, proxy;
+	int mode, dns, proxy, ipc, meta;
 };
+
+/* "NAME on" / "NAME off", once or repeated alike within one parse. */
+static int on_off(const char *d, char **w, int nw, int *val, int *seen,
+		  struct policy_err *e)
+{
+	int on;
+
+	if (nw != 2 || (strcmp(w[1], "on") && strcmp(w[1], "off")))
+		return fail(e, "takes 'on' or 'off'", d);
+	on = w[1][1] == 'n';
+	if (*seen && *val != on)
+		return fail(e, "both on and off", d);
+	*seen = 1;
+	*val = on;
+	return 0;
+}
 
 static int directive(struct policy *p, char **w, int nw, struct seen *s,
 		     struct policy_err *e)
@@ -201,6 +217,13 @@ static int directive(struct policy *p, char **w, int nw, struct seen *s,
 		p->dns = on;
 		return 0;
 	}
+	/* SysV IPC (msg*, shm*, sem*): the host's objects, refused by
+	 * default (lib/filter.c). */
+	if (!strcmp(d, "ipc"))
+		return on_off(d, w, nw, &p->ipc, &s->ipc, e);
+	/* chown family, xattr writes, inode flags: refused by default. */
+	if (!strcmp(d, "metadata"))
+		return on_off(d, w, nw, &p->metadata, &s->meta, e);
 	if (!strcmp(d, "proxy")) {
 		if (nw != 2)
 			return fail(e, "proxy takes one ADDR:PORT", 0);
@@ -233,7 +256,7 @@ static int directive(struct policy *p, char **w, int nw, struct seen *s,
 int policy_parse(struct policy *p, const char *text, const char *file,
 		 struct policy_err *e)
 {
-	struct seen s = { 0, 0, 0 };
+	struct seen s = { 0, 0, 0, 0, 0 };
 	char line[1024];
 	const char *t = text;
 

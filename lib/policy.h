@@ -27,6 +27,9 @@ struct policy_path {
 struct policy {
 	int best_effort;             /* 0: enforce */
 	int dns;                     /* dns on */
+	int ipc;                     /* ipc on: SysV IPC allowed */
+	int metadata;                /* metadata on: chown, xattr writes,
+					inode flags allowed */
 	int npaths, nallow, ndirect, nbind, nenv;
 	int env_set;                 /* an env directive replaced the default */
 	struct sb_ip proxy_ip;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_INSNS 1024
@@ -98,6 +99,24 @@ static const struct {
 	{ "iopl", EPERM },
 	{ "ioperm", EPERM },
 	{ "fanotify_init", EPERM },
+	/* openat2 passes its mode in a struct the filter cannot read, so a
+	 * setuid file could be created past the mode checks below. ENOSYS is
+	 * "kernel older than 5.6": musl and glibc never call it for open(),
+	 * and its callers (systemd, runc, libpathrs) fall back to openat. */
+	{ "openat2", ENOSYS },
+};
+
+/* Calls that reach another process by pid: first argument 0 means the
+ * caller itself. The caller's own pid cannot be known to a filter that is
+ * built before fork and inherited by every process of the sandbox, so
+ * every other pid is refused, own ones included (prlimit(getpid()),
+ * pthread_setaffinity_np on a thread: EPERM). Same uid is all these need,
+ * and sb-exec, the proxy and the supervisor share the command's uid unless
+ * --user is given: RLIMIT_CPU=1 kills them, RLIMIT_FSIZE=0 silences the
+ * supervisor's log, SCHED_IDLE starves them. */
+static const char *const self_only[] = {
+	"prlimit64", "sched_setscheduler", "sched_setparam", "sched_setattr",
+	"sched_setaffinity", "migrate_pages", "move_pages",
 };
 
 static int rule(scmp_filter_ctx c, uint32_t act, const char *name,
@@ -120,6 +139,105 @@ static struct scmp_arg_cmp cmp(unsigned arg, enum scmp_compare op,
 	return c;
 }
 
+/* A mode that sets S_ISUID or S_ISGID: as uid 0 (most images) the command
+ * could copy a program into /tmp, make it setuid, and a process of any uid
+ * outside would run it as root. Each bit is a rule of its own: MASKED_EQ
+ * matches when all bits of the mask are set. */
+static const unsigned suid_bits[] = { S_ISUID, S_ISGID };
+
+static int mode_rules(scmp_filter_ctx c, const char *name, unsigned arg)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < 2 && r == 0; i++) {
+		struct scmp_arg_cmp m = cmp(arg, SCMP_CMP_MASKED_EQ,
+					    suid_bits[i], suid_bits[i]);
+
+		r = rule(c, DENY, name, 1, &m);
+	}
+	return r;
+}
+
+/* open/openat use the mode only with O_CREAT or O_TMPFILE (the kernel
+ * ignores it otherwise, and a caller may pass anything there). */
+static int open_rules(scmp_filter_ctx c, const char *name, unsigned farg)
+{
+	static const unsigned creat[] = { O_CREAT, 020000000 /* __O_TMPFILE */ };
+	int r = 0;
+
+	for (size_t i = 0; i < 2 && r == 0; i++)
+		for (size_t k = 0; k < 2 && r == 0; k++) {
+			struct scmp_arg_cmp m[2] = {
+				cmp(farg, SCMP_CMP_MASKED_EQ, creat[i],
+				    creat[i]),
+				cmp(farg + 1, SCMP_CMP_MASKED_EQ, suid_bits[k],
+				    suid_bits[k]) };
+
+			r = rule(c, DENY, name, 2, m);
+		}
+	return r;
+}
+
+/* Another process's priority, rlimits, scheduling, memory placement.
+ * setpriority/ioprio_set take (which, who): only PRIO_PROCESS /
+ * IOPRIO_WHO_PROCESS with who 0 is the caller; a process group (our own
+ * group may hold sb-exec) or a user (every process of our uid) reach
+ * others. which is an int, compared on its low 32 bits as the kernel reads
+ * it; the pids are compared on all 64 (a non-zero high half the kernel
+ * would drop is refused too: fail closed). */
+static int pid_rules(scmp_filter_ctx c)
+{
+	struct scmp_arg_cmp pid0 = cmp(0, SCMP_CMP_NE, 0, 0);
+	struct scmp_arg_cmp who = cmp(1, SCMP_CMP_NE, 0, 0);
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(self_only) / sizeof(self_only[0]) &&
+			   r == 0; i++)
+		r = rule(c, DENY, self_only[i], 1, &pid0);
+	if (r == 0)
+		r = rule(c, DENY, "setpriority", 1, &who);
+	if (r == 0)
+		r = rule(c, DENY, "ioprio_set", 1, &who);
+	for (unsigned w = 1; w <= 3 && r == 0; w++) {
+		/* setpriority: PRIO_PGRP 1, PRIO_USER 2 (PRIO_PROCESS is 0);
+		 * ioprio_set: IOPRIO_WHO_PGRP 2, IOPRIO_WHO_USER 3
+		 * (IOPRIO_WHO_PROCESS is 1). Other values are EINVAL. */
+		struct scmp_arg_cmp k = cmp(0, SCMP_CMP_MASKED_EQ, 0xffffffff, w);
+
+		if (w <= 2)
+			r = rule(c, DENY, "setpriority", 1, &k);
+		if (r == 0 && w >= 2)
+			r = rule(c, DENY, "ioprio_set", 1, &k);
+	}
+	return r;
+}
+
+/* File modes: chmod family and creation. mkdir/mkdirat are left alone:
+ * the kernel keeps only the permission bits and S_ISVTX of their mode
+ * (vfs_mkdir), so no setuid or setgid directory comes from it. fchmodat2
+ * (452, Linux 6.6, glibc's fchmodat with AT_SYMLINK_NOFOLLOW) is newer
+ * than this libseccomp: by number. */
+static int file_mode_rules(scmp_filter_ctx c)
+{
+	struct scmp_arg_cmp m;
+	int r;
+
+	if ((r = mode_rules(c, "chmod", 1)) < 0 ||
+	    (r = mode_rules(c, "fchmod", 1)) < 0 ||
+	    (r = mode_rules(c, "fchmodat", 2)) < 0 ||
+	    (r = mode_rules(c, "creat", 1)) < 0 ||
+	    (r = mode_rules(c, "mknod", 1)) < 0 ||
+	    (r = mode_rules(c, "mknodat", 2)) < 0 ||
+	    (r = open_rules(c, "open", 1)) < 0 ||
+	    (r = open_rules(c, "openat", 2)) < 0)
+		return r;
+	for (size_t i = 0; i < 2 && r == 0; i++) {
+		m = cmp(2, SCMP_CMP_MASKED_EQ, suid_bits[i], suid_bits[i]);
+		r = seccomp_rule_add_array(c, DENY, 452 /* fchmodat2 */, 1, &m);
+	}
+	return r;
+}
+
 static int deny_rules(scmp_filter_ctx c)
 {
 	static const uint32_t ns[] = { CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC,
@@ -138,7 +256,7 @@ static int deny_rules(scmp_filter_ctx c)
 
 		r = rule(c, DENY, "clone", 1, &a);
 	}
-	if (r < 0)
+	if (r < 0 || (r = pid_rules(c)) < 0 || (r = file_mode_rules(c)) < 0)
 		return r;
 	{
 		/* TCP Fast Open connects on send, without Landlock's connect
