@@ -138,6 +138,8 @@ struct proxy {
 	const struct proxy_cfg *cfg;
 	const struct policy *pol;
 	int ep, lfd, sfd, nl, reserve;
+	int64_t accept_resume;  /* listener disarmed until then (EMFILE) */
+	int accept_paused, emfile_said;
 	int max, used, nconns, bigpipes;
 	uint32_t freelist;
 	uint32_t nlseq;
@@ -1783,6 +1785,59 @@ static void refuse_full(struct proxy *p, int fd, const struct sb_ip *ip,
 	close(fd);
 }
 
+/* The listener is level-triggered: a client waiting in its queue wakes
+ * us again at once. Out of descriptors, the reserve one is given back to
+ * turn that client away with a 503; when even the reserve cannot be had
+ * again (RLIMIT_NOFILE below what we hold), the listener is disarmed for
+ * ACCEPT_PAUSE_MS at a time instead of spinning (clients wait in the
+ * kernel's queue). Said once an episode. */
+#define ACCEPT_PAUSE_MS 1000
+
+static void out_of_fds(struct proxy *p)
+{
+	int fd;
+
+	if (p->reserve >= 0) {
+		close_fd(&p->reserve);
+		fd = accept(p->lfd, NULL, NULL);
+		if (fd >= 0) {
+			reply(fd, 503, "out of file descriptors");
+			close(fd);
+		}
+		p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!p->emfile_said)
+		log_event(p->cfg->log_fd, "error", "proxy",
+			  p->reserve >= 0 ? "out of file descriptors: "
+					    "clients turned away (503)"
+					  : "out of file descriptors: not "
+					    "accepting, retried every second");
+	p->emfile_said = 1;
+	if (p->reserve >= 0)
+		return;   /* each wake-up serves a client: no spin */
+	if (epoll_ctl(p->ep, EPOLL_CTL_DEL, p->lfd, NULL) == 0) {
+		p->accept_paused = 1;
+		p->accept_resume = p->now + ACCEPT_PAUSE_MS;
+	}
+}
+
+/* Re-arm the listener once the pause is over (and take the reserve
+ * descriptor back first, if it can be had). */
+static void accept_rearm(struct proxy *p)
+{
+	if (!p->accept_paused || p->now < p->accept_resume)
+		return;
+	p->accept_paused = 0;
+	if (p->lfd < 0)
+		return;   /* draining: no more accepts */
+	if (p->reserve < 0)
+		p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ep_add(p, p->lfd, EPOLLIN, T_LISTEN) < 0) {
+		p->accept_paused = 1;
+		p->accept_resume = p->now + ACCEPT_PAUSE_MS;
+	}
+}
+
 static void on_accept(struct proxy *p)
 {
 	for (int i = 0; i < 64 && p->lfd >= 0; i++) {
@@ -1798,24 +1853,11 @@ static void on_accept(struct proxy *p)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if ((errno == EMFILE || errno == ENFILE) &&
-			    p->reserve >= 0) {
-				/* Out of descriptors: take one back to turn
-				 * the client away rather than spin. */
-				close_fd(&p->reserve);
-				fd = accept(p->lfd, NULL, NULL);
-				if (fd >= 0) {
-					reply(fd, 503,
-					      "out of file descriptors");
-					close(fd);
-				}
-				p->reserve =
-				    open("/dev/null", O_RDONLY | O_CLOEXEC);
-				log_event(p->cfg->log_fd, "error", "proxy",
-					  "out of file descriptors");
-			}
+			if (errno == EMFILE || errno == ENFILE)
+				out_of_fds(p);
 			return;
 		}
+		p->emfile_said = 0;
 		p->accepted++;
 		if (sockaddr_parse(&ss, sl, &ip, &port) < 0) {
 			close(fd);
@@ -1903,6 +1945,8 @@ static int next_timeout(struct proxy *p)
 	for (int i = 0; i < DNSQ_MAX; i++)
 		if (p->q[i].name[0] && (t < 0 || p->q[i].deadline < t))
 			t = p->q[i].deadline;
+	if (p->accept_paused && (t < 0 || p->accept_resume < t))
+		t = p->accept_resume;
 	if (p->draining && (t < 0 || p->drain_end < t))
 		t = p->drain_end;
 	if (t < 0)
@@ -2031,6 +2075,7 @@ static void loop(struct proxy *p)
 		run_pending(p);
 		dns_tick(p);
 		expire_all(p);
+		accept_rearm(p);
 		if (p->draining && (p->nconns == 0 || p->now >= p->drain_end))
 			break;
 	}
