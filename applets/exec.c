@@ -333,44 +333,80 @@ static int decide_layers(struct exec_ctx *c)
 /* Internal addresses (loopback, RFC 1918, metadata...) stay in a pin only
  * when the policy names them explicitly (an allow or direct entry for that
  * address or an internal network holding it). */
-static int pin_keep_named(struct exec_ctx *c, const char *host)
+static int pin_keep_named(struct exec_ctx *c, const char *host,
+			  struct sb_ip *dropped, int *ndropped)
 {
 	struct pin *pn = (struct pin *)pin_find(&c->pins, host, 0);
 	int k = 0;
 
+	*ndropped = 0;
 	if (!pn)
 		return -EADDRNOTAVAIL;
-	for (int i = 0; i < pn->nips; i++)
-		if (!ip_is_internal(&pn->ips[i]) ||
-		    policy_names_ip(&c->pol, &pn->ips[i]))
+	for (int i = 0; i < pn->nips; i++) {
+		if (policy_ip_ok(&c->pol, POL_BOTH, host, &pn->ips[i], 0))
 			pn->ips[k++] = pn->ips[i];
+		else
+			dropped[(*ndropped)++] = pn->ips[i];
+	}
 	pn->nips = (uint8_t)k;
 	return k ? 0 : -EADDRNOTAVAIL;
 }
 
-static int pin_list(struct exec_ctx *c, const struct dest *tab, int n)
+/* A name left with no address: which were dropped, and what entry would
+ * name them (SPEC sb-proxy "What names an internal address"). */
+static void pin_why(char *out, size_t cap, const char *dir,
+		    const struct dest *d, const struct sb_ip *dropped, int nd)
+{
+	struct buf b;
+	char ip[48];
+
+	buf_init(&b, out, cap);
+	buf_puts(&b, nd ? "only internal addresses, dropped:"
+			: "only internal addresses");
+	for (int i = 0; i < nd; i++) {
+		ip_format(&dropped[i], ip, sizeof(ip));
+		buf_putc(&b, ' ');
+		buf_puts(&b, ip);
+	}
+	if (nd) {
+		char hint[200];
+
+		policy_name_hint(dir, d->host, &dropped[0], d->port, hint,
+				 sizeof(hint));
+		buf_puts(&b, "; ");
+		buf_puts(&b, hint);
+	}
+	buf_str(&b);
+}
+
+static int pin_list(struct exec_ctx *c, const struct dest *tab, int n,
+		    const char *dir)
 {
 	int bad = 0;
 
 	for (int i = 0; i < n; i++) {
+		struct sb_ip dropped[PIN_MAX_IPS];
 		struct pin_report rep;
 		struct log_ev e;
-		int r;
+		char why[512];
+		int r, nd = 0;
 
 		if (tab[i].kind != DEST_HOST)
 			continue;   /* literals need no pin; wildcards pin late */
 		r = pin_resolve(&c->pins, &c->dns, tab[i].host, tab[i].port, 1,
 				&rep);
 		if (r == 0)
-			r = pin_keep_named(c, tab[i].host);
+			r = pin_keep_named(c, tab[i].host, dropped, &nd);
 		if (r == 0)
 			continue;
 		bad++;
+		if (r == -EADDRNOTAVAIL)
+			pin_why(why, sizeof(why), dir, &tab[i], dropped, nd);
 		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
 		log_s(&e, "layer", "pin");
 		log_s(&e, "host", tab[i].host);
 		log_i(&e, "port", tab[i].port);
-		log_s(&e, "reason", dns_strerror(r));
+		log_s(&e, "reason", r == -EADDRNOTAVAIL ? why : dns_strerror(r));
 		log_end(&e, c->log_fd);
 	}
 	return bad;
@@ -386,8 +422,8 @@ static int pin_policy(struct exec_ctx *c)
 		if (r < 0)
 			return fail(c, "unable to read", DNS_RESOLV_PATH, r);
 	}
-	bad = pin_list(c, c->pol.allow, c->pol.nallow) +
-	      pin_list(c, c->pol.direct, c->pol.ndirect);
+	bad = pin_list(c, c->pol.allow, c->pol.nallow, "allow") +
+	      pin_list(c, c->pol.direct, c->pol.ndirect, "direct");
 	if (bad && !c->pol.best_effort) {
 		say_err("refusing to run: a name could not be pinned (see "
 			"above; --best-effort runs without it)", NULL);
@@ -397,6 +433,96 @@ static int pin_policy(struct exec_ctx *c)
 }
 
 /* ---- environment and report ---- */
+
+/* Is name n the domain d or beneath it? */
+static int name_under(const char *n, const char *d)
+{
+	size_t nl = strlen(n), dl = strlen(d);
+
+	return nl == dl ? !strcmp(n, d) :
+	       nl > dl && n[nl - dl - 1] == '.' && !strcmp(n + nl - dl, d);
+}
+
+/* Would a client bypassing the proxy for direct entry d (curl, Python
+ * and Go read a NO_PROXY name as the name and everything beneath it, on
+ * every port) also bypass it for something only an allow entry reaches?
+ * Then d stays out of NO_PROXY: the proxy reaches direct destinations
+ * too, so the proxy path works for both. */
+static int allow_overlaps(const struct policy *p, const struct dest *d)
+{
+	for (int i = 0; i < p->nallow; i++) {
+		const struct dest *a = &p->allow[i];
+
+		if (d->kind == DEST_CIDR || a->kind == DEST_CIDR) {
+			if (d->kind != a->kind || d->ip.family != a->ip.family)
+				continue;
+			if (ip_in_cidr(&a->ip, &d->ip, d->prefix) ||
+			    ip_in_cidr(&d->ip, &a->ip, a->prefix))
+				return 1;
+			continue;
+		}
+		/* Names: a beneath d's bypass, or a wildcard above it. */
+		if (name_under(a->host, d->host) ||
+		    (a->kind == DEST_WILD && name_under(d->host, a->host)))
+			return 1;
+	}
+	return 0;
+}
+
+/* NO_PROXY and no_proxy: the direct destinations only, so that every
+ * client reaches each allowed destination by the path sb accepts: the
+ * supervisor connects direct ones, the proxy everything (an allow
+ * destination bypassing the proxy would be refused). Ports are left out
+ * (curl ignores entries that carry one): another port of a direct name
+ * is not reachable either way. CIDR entries go in as CIDR (curl, Go and
+ * requests match them; other clients use the proxy). Not set when the
+ * policy's env gives them. Returns the new count of envp. */
+static int no_proxy_env(struct exec_ctx *c, int n)
+{
+	static char mem[2][8192];
+	static const char *const names[2] = { "NO_PROXY=", "no_proxy=" };
+	struct buf b = BUF_ON(mem[0]);
+	int any = 0;
+
+	for (int i = 0; i < n; i++)
+		if (!strncmp(c->envp[i], names[0], 9) ||
+		    !strncmp(c->envp[i], names[1], 9))
+			return n;
+	buf_puts(&b, names[0]);
+	for (int i = 0; i < c->pol.ndirect; i++) {
+		const struct dest *d = &c->pol.direct[i];
+		size_t at = b.len;
+		char ip[48];
+
+		if (allow_overlaps(&c->pol, d))
+			continue;
+		buf_puts(&b, any ? "," : "");
+		if (d->kind == DEST_CIDR) {
+			ip_format(&d->ip, ip, sizeof(ip));
+			buf_puts(&b, ip);
+			if (d->prefix != (d->ip.family == 4 ? 32 : 128)) {
+				buf_putc(&b, '/');
+				buf_putu(&b, d->prefix);
+			}
+		} else {
+			buf_puts(&b, d->kind == DEST_WILD ? "." : "");
+			buf_puts(&b, d->host);
+		}
+		if (b.over) {
+			b.len = at;   /* what fits */
+			b.over = 0;
+			break;
+		}
+		any = 1;
+	}
+	if (!any)
+		return n;
+	c->envp[n++] = (char *)buf_str(&b);
+	memcpy(mem[1], mem[0], b.len + 1);
+	memcpy(mem[1], names[1], 9);
+	c->envp[n++] = mem[1];
+	return n;
+}
 
 static void build_env(struct exec_ctx *c)
 {
@@ -438,8 +564,7 @@ static void build_env(struct exec_ctx *c)
 			buf_putu(&b, c->pol.proxy_port);
 			c->envp[n++] = (char *)buf_str(&b);
 		}
-		c->envp[n++] = (char *)"NO_PROXY=localhost,127.0.0.1,::1";
-		c->envp[n++] = (char *)"no_proxy=localhost,127.0.0.1,::1";
+		n = no_proxy_env(c, n);
 	}
 	c->envp[n] = 0;
 }

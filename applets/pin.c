@@ -27,15 +27,21 @@ static const char pin_help[] =
 	"  --out FILE            write the table to FILE atomically\n"
 	"  --best-effort         leave out a name that cannot be pinned (a\n"
 	"                        degrade event) instead of failing\n"
-	"  --allow-internal      keep loopback, private, link-local and other\n"
-	"                        internal addresses (dropped by default)\n"
+	"  --allow-internal      also keep the internal addresses a name never\n"
+	"                        names: link-local (metadata), multicast,\n"
+	"                        unspecified, reserved (dropped by default)\n"
 	"  --timeout MS          wait per try and server (default 2000, or\n"
 	"                        resolv.conf's options timeout:N)\n"
 	"  --log FILE            JSON Lines events to FILE (default stderr)\n\n"
 	"An IP literal pins to itself. A wildcard (*.example.com:443) cannot\n"
 	"be pinned ahead: each name it matches is pinned on first use. A\n"
 	"name that cannot be pinned (NXDOMAIN, SERVFAIL, timeout, malformed\n"
-	"answer, only internal addresses) fails with exit 125.\n";
+	"answer, only internal addresses) fails with exit 125.\n\n"
+	"A name names the loopback, private (RFC 1918), CGNAT and ULA\n"
+	"addresses it resolves to: they are kept (cluster services,\n"
+	"air-gapped registries). Link-local and metadata (169.254.0.0/16),\n"
+	"multicast, unspecified and reserved addresses are kept only when\n"
+	"given as IP literals, or with --allow-internal.\n";
 
 enum {
 	O_RESOLVER = 1, O_HOSTS, O_OUT, O_BEST, O_INTERNAL, O_TIMEOUT, O_LOG
@@ -169,7 +175,7 @@ static const char *source_name(int s)
 static void pin_failed(struct pin_ctx *c, const struct dest *d,
 		       const char *name, int err, const struct pin_report *r)
 {
-	char why[256], ips[PIN_MAX_IPS * 48];
+	char why[512], ips[PIN_MAX_IPS * 48];
 	struct buf b = BUF_ON(why);
 	struct log_ev e;
 	int nd = r->ndropped < PIN_MAX_IPS ? r->ndropped : PIN_MAX_IPS;
@@ -179,7 +185,10 @@ static void pin_failed(struct pin_ctx *c, const struct dest *d,
 		ips_text(r->dropped, nd, ips, sizeof(ips));
 		buf_puts(&b, " (");
 		buf_puts(&b, ips);
-		buf_puts(&b, "); --allow-internal keeps them");
+		buf_puts(&b, "): a name never names a link-local, multicast, "
+			     "unspecified or reserved address; the address "
+			     "itself as an operand, or --allow-internal, "
+			     "keeps it");
 	}
 	buf_str(&b);
 	ev_start(&e, c->best_effort ? "degrade" : "error", d);
@@ -240,8 +249,8 @@ static void pin_one(struct pin_ctx *c, const struct dest *d)
 			 PIN_MAX_IPS, ips, sizeof(ips));
 		ev_start(&e, "degrade", d);
 		log_json(&e, "ips", ips);
-		log_s(&e, "reason", "internal addresses dropped "
-				    "(--allow-internal keeps them)");
+		log_s(&e, "reason", "internal addresses a name never names "
+				    "dropped (--allow-internal keeps them)");
 		log_end(&e, c->logfd);
 	}
 	if (r.nextra) {

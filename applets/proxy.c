@@ -61,15 +61,17 @@ static long read_text(const char *path, char *buf, size_t cap)
 	return (long)have;
 }
 
-/* Pin every host name the allow entries give, once, now (as sb-pin
- * does): a name already in --pins is kept as it is. A name that cannot be
+/* Pin every host name the allow and direct entries give, once, now (as
+ * sb-pin does): a name already in --pins is kept as it is. A name that cannot be
  * pinned stops the proxy under enforce, and is a degrade event (and
  * denied when asked for) under best-effort. Wildcard entries are pinned
  * name by name on first use, by the proxy. */
 static int pin_allowed(struct proxy_app *a)
 {
-	for (int i = 0; i < a->pol.nallow; i++) {
-		const struct dest *d = &a->pol.allow[i];
+	/* direct destinations are reachable through the proxy too. */
+	for (int i = 0; i < a->pol.nallow + a->pol.ndirect; i++) {
+		const struct dest *d = i < a->pol.nallow ? &a->pol.allow[i] :
+				       &a->pol.direct[i - a->pol.nallow];
 		struct log_ev e;
 		int r;
 

@@ -288,8 +288,12 @@ static int ip_unspecified(const struct sb_ip *ip)
 
 static const char *pinned_direct(const struct policy *p,
 				 const struct pin_table *pins,
-				 const struct sb_ip *ip, uint16_t port)
+				 const struct sb_ip *ip, uint16_t port,
+				 int *named)
 {
+	const char *found = NULL;
+
+	*named = 0;
 	if (!pins)
 		return NULL;
 	for (int i = 0; i < p->ndirect; i++) {
@@ -299,38 +303,34 @@ static const char *pinned_direct(const struct policy *p,
 			continue;
 		for (int k = 0; k < pins->n && k < PIN_MAX; k++) {
 			const struct pin *pn = &pins->pins[k];
+			int j;
 
 			if (pn->port && pn->port != port)
 				continue;
 			if (!dest_match_host(d, pn->host, port))
 				continue;
-			for (int j = 0; j < pn->nips && j < PIN_MAX_IPS; j++)
+			for (j = 0; j < pn->nips && j < PIN_MAX_IPS; j++)
 				if (ip_equal(&pn->ips[j], ip))
-					return pn->host;
+					break;
+			if (j == pn->nips || j == PIN_MAX_IPS)
+				continue;
+			if (policy_names_ip(p, POL_DIRECT, pn->host, ip,
+					    port)) {
+				*named = 1;
+				return pn->host;
+			}
+			if (!found)
+				found = pn->host;
 		}
 	}
-	return NULL;
+	return found;
 }
 
-/* Direct entries naming ip:port literally (1), and whether one of them
- * lies wholly inside an internal range (*named): that is the policy naming
- * an internal address; 0.0.0.0/0:22 names none. */
+/* Does a direct entry name ip:port literally (an IP or CIDR entry)? */
 static int literal_direct(const struct policy *p, const struct sb_ip *ip,
-			  uint16_t port, int *named)
+			  uint16_t port)
 {
-	int hit = 0;
-
-	*named = 0;
-	for (int i = 0; i < p->ndirect && i < POLICY_MAX_DEST; i++) {
-		const struct dest *d = &p->direct[i];
-
-		if (d->kind != DEST_CIDR || !dest_match_ip(d, ip, port))
-			continue;
-		hit = 1;
-		if (cidr_is_internal(&d->ip, d->prefix))
-			*named = 1;
-	}
-	return hit;
+	return policy_direct_ip(p, ip, port);
 }
 
 int notify_decide(const struct policy *p, const struct pin_table *pins,
@@ -354,19 +354,20 @@ int notify_decide(const struct policy *p, const struct pin_table *pins,
 		*why = "unspecified address (this host)";
 		return NOTIFY_DENY;
 	}
-	pinned = pinned_direct(p, pins, ip, port);
-	literal = literal_direct(p, ip, port, &named);
+	pinned = pinned_direct(p, pins, ip, port, &named);
+	literal = literal_direct(p, ip, port);
 	if (!pinned && !literal) {
 		*why = policy_allows_ip(p, ip, port) ?
 		       "allowed through the proxy only" :
 		       "not the proxy nor a direct destination";
 		return NOTIFY_DENY;
 	}
-	/* Internal ranges (loopback, RFC 1918, link-local, ...) only when a
-	 * direct entry names them; the forms that embed an IPv4 address
-	 * (IPv4-compatible, NAT64, 6to4, Teredo) also when pinned: that is
-	 * how an IPv6-only network's DNS64 answers. */
-	if (ip_is_internal(ip) && !named && !(pinned && ip_is_embedding(ip))) {
+	/* Internal addresses (loopback, RFC 1918, link-local, ...) only when
+	 * a direct entry names them: an IP or CIDR entry inside internal
+	 * space, or an exact name pinned to a private address (SPEC sb-proxy
+	 * "What names an internal address", policy_names_ip). */
+	if (ip_is_internal(ip) && !named &&
+	    !policy_names_ip(p, POL_DIRECT, NULL, ip, port)) {
 		*why = "internal address not named by the policy";
 		return NOTIFY_DENY;
 	}

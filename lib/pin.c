@@ -172,7 +172,10 @@ int pin_commit(struct pin_table *t, const char *host, uint16_t port,
 		struct sb_ip ip = ips[i];
 
 		ip_fold(&ip);
-		if (!allow_internal && ip_is_internal(&ip)) {
+		/* An exact name names the private addresses it pins to
+		 * (ip_nameable); the rest only an IP or CIDR entry names. */
+		if (!allow_internal && ip_is_internal(&ip) &&
+		    !ip_nameable(&ip)) {
 			if (r->ndropped < PIN_MAX_IPS)
 				r->dropped[r->ndropped] = ip;
 			r->ndropped++;

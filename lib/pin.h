@@ -48,7 +48,8 @@ struct pin_report {
 };
 
 /* Freeze host:port (host: a name or an IP literal) to ips: IPv4-mapped
- * folded, duplicates dropped, internal addresses dropped unless
+ * folded, duplicates dropped, internal addresses that a name does not
+ * name (link-local, multicast...: not ip_nameable) dropped unless
  * allow_internal (listed in r), at most PIN_MAX_IPS kept. If host is
  * pinned already (any port) its frozen addresses are kept and ips are
  * ignored: a name has one set of addresses for the life of the table.

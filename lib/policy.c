@@ -350,24 +350,83 @@ int policy_direct_ip(const struct policy *p, const struct sb_ip *ip,
 	return any_ip(p->direct, p->ndirect, ip, port);
 }
 
-static int names_in(const struct dest *tab, int n, const struct sb_ip *ip)
+int policy_proxy_host(const struct policy *p, const char *host,
+		      uint16_t port)
 {
-	for (int i = 0; i < n; i++) {
-		const struct dest *d = &tab[i];
-
-		/* An internal address is named only by an entry lying wholly
-		 * inside an internal range: 0.0.0.0/0 names nothing. */
-		if (d->kind == DEST_CIDR && cidr_is_internal(&d->ip, d->prefix)
-		    && ip_in_cidr(ip, &d->ip, d->prefix))
+	for (int i = 0; i < p->ndirect; i++)
+		if (dest_match_host(&p->direct[i], host, port))
 			return 1;
-	}
+	return policy_allows_host(p, host, port);
+}
+
+int policy_proxy_ip(const struct policy *p, const struct sb_ip *ip,
+		    uint16_t port)
+{
+	return policy_allows_ip(p, ip, port) || policy_direct_ip(p, ip, port);
+}
+
+static int names_in(const struct dest *tab, int n, const char *host,
+		    const struct sb_ip *ip, uint16_t port)
+{
+	for (int i = 0; i < n; i++)
+		if (dest_names_ip(&tab[i], host, ip, port))
+			return 1;
 	return 0;
 }
 
-int policy_names_ip(const struct policy *p, const struct sb_ip *ip)
+int policy_names_ip(const struct policy *p, int tabs, const char *host,
+		    const struct sb_ip *ip, uint16_t port)
 {
-	return names_in(p->allow, p->nallow, ip) ||
-	       names_in(p->direct, p->ndirect, ip);
+	return ((tabs & POL_ALLOW) &&
+		names_in(p->allow, p->nallow, host, ip, port)) ||
+	       ((tabs & POL_DIRECT) &&
+		names_in(p->direct, p->ndirect, host, ip, port));
+}
+
+int policy_ip_ok(const struct policy *p, int tabs, const char *host,
+		 const struct sb_ip *ip, uint16_t port)
+{
+	return !ip_is_internal(ip) || policy_names_ip(p, tabs, host, ip, port);
+}
+
+void policy_name_hint(const char *dir, const char *host,
+		      const struct sb_ip *ip, uint16_t port, char *out,
+		      size_t cap)
+{
+	struct dest d;
+	char t[SB_HOST_MAX + 16];
+	struct buf b;
+
+	memset(&d, 0, sizeof(d));
+	d.kind = DEST_CIDR;
+	d.ip = *ip;
+	d.prefix = ip->family == 4 ? 32 : 128;
+	d.port = port;
+	buf_init(&b, out, cap);
+	if (host && ip_nameable(ip)) {
+		buf_puts(&b, "an exact name names it ('");
+		buf_puts(&b, dir);
+		buf_putc(&b, ' ');
+		buf_puts(&b, host);
+		buf_putc(&b, ':');
+		if (port)
+			buf_putu(&b, port);
+		else
+			buf_putc(&b, '*');
+		buf_puts(&b, "'), a wildcard never; so does '");
+	} else {
+		buf_puts(&b, host ? "a host name never names a link-local, "
+				    "multicast, unspecified or reserved address; "
+				    "only an IP or CIDR entry does: '"
+				  : "only an IP or CIDR entry inside internal "
+				    "space names it: '");
+	}
+	dest_format(&d, t, sizeof(t));
+	buf_puts(&b, dir);
+	buf_putc(&b, ' ');
+	buf_puts(&b, t);
+	buf_putc(&b, '\'');
+	buf_str(&b);
 }
 
 void policy_err_format(const struct policy_err *e, char *out, size_t cap)

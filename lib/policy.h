@@ -5,6 +5,7 @@
 #ifndef SB_POLICY_H
 #define SB_POLICY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sockaddr.h"
@@ -73,9 +74,27 @@ int policy_allows_ip(const struct policy *p, const struct sb_ip *ip,
 		     uint16_t port);
 int policy_direct_ip(const struct policy *p, const struct sb_ip *ip,
 		     uint16_t port);
-/* Does an entry name this internal ip explicitly (a CIDR that contains it,
- * not a wildcard port on a public range)? */
-int policy_names_ip(const struct policy *p, const struct sb_ip *ip);
+/* Reachable through the proxy: an allow or a direct entry (a direct
+ * destination is also reachable by a direct connect). */
+int policy_proxy_host(const struct policy *p, const char *host,
+		      uint16_t port);
+int policy_proxy_ip(const struct policy *p, const struct sb_ip *ip,
+		    uint16_t port);
+/* SPEC sb-proxy "What names an internal address", for every applet: does
+ * an entry of the tables tabs (POL_ALLOW, POL_DIRECT) name the internal
+ * address ip on port (0: any port), reached as host (the name pinned to
+ * it; NULL for an address given as such)? See dest_names_ip. */
+enum { POL_ALLOW = 1, POL_DIRECT = 2, POL_BOTH = 3 };
+int policy_names_ip(const struct policy *p, int tabs, const char *host,
+		    const struct sb_ip *ip, uint16_t port);
+/* May ip be reached: a public address, or an internal one named so. */
+int policy_ip_ok(const struct policy *p, int tabs, const char *host,
+		 const struct sb_ip *ip, uint16_t port);
+/* Which entry would name ip (for host on port, under directive dir), as
+ * text for a message: "only an IP or CIDR entry ... 'allow IP:PORT'". */
+void policy_name_hint(const char *dir, const char *host,
+		      const struct sb_ip *ip, uint16_t port, char *out,
+		      size_t cap);
 /* Format e as "file:line: what" into out. */
 void policy_err_format(const struct policy_err *e, char *out, size_t cap);
 

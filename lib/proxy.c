@@ -1261,21 +1261,28 @@ static void run_both(struct proxy *p, struct conn *c)
 
 /* ---- upstream connection ---- */
 
-/* May the proxy connect to this internal address on port? Only when an
- * allow entry names it for that port: an entry lying wholly inside an
- * internal range (127.0.0.1:8080, 10.0.0.0/8:5432). 0.0.0.0/0:443 names
- * nothing, and neither does an entry for another port. */
-static int internal_named(const struct policy *pol, const struct sb_ip *ip,
-			  uint16_t port)
+/* May the proxy connect to ip on port, reached as host (NULL for an IP
+ * literal)? A public address, or an internal one an allow or direct entry
+ * names (policy_names_ip: SPEC "What names an internal address"). */
+static int reach_ok(const struct proxy *p, const char *host,
+		    const struct sb_ip *ip, uint16_t port)
 {
-	for (int i = 0; i < pol->nallow; i++) {
-		const struct dest *d = &pol->allow[i];
+	return policy_ip_ok(p->pol, POL_BOTH, host, ip, port);
+}
 
-		if (dest_match_ip(d, ip, port) &&
-		    cidr_is_internal(&d->ip, d->prefix))
-			return 1;
-	}
-	return 0;
+/* The 403 for an internal address no entry names, with the entry that
+ * would name it. */
+static void deny_internal(struct proxy *p, struct conn *c, const char *host,
+			  const struct sb_ip *ip)
+{
+	char why[300], hint[200];
+	struct buf b = BUF_ON(why);
+
+	policy_name_hint("allow", host, ip, c->port, hint, sizeof(hint));
+	buf_puts(&b, "internal address not named by the policy (");
+	buf_puts(&b, hint);
+	buf_putc(&b, ')');
+	deny(p, c, 403, buf_str(&b));
 }
 
 static void open_tunnel(struct proxy *p, struct conn *c)
@@ -1367,6 +1374,7 @@ static void connect_done(struct proxy *p, struct conn *c)
 static void try_next(struct proxy *p, struct conn *c)
 {
 	struct sockaddr_storage ss;
+	struct sb_ip skipped = { 0, { 0 } };
 	socklen_t sl;
 
 	for (;;) {
@@ -1383,9 +1391,9 @@ static void try_next(struct proxy *p, struct conn *c)
 				break;
 			ip = c->ip;
 		}
-		if (ip_is_internal(&ip) &&
-		    !internal_named(p->pol, &ip, c->port)) {
-			c->internal = 1;
+		if (!reach_ok(p, c->pin ? c->host : NULL, &ip, c->port)) {
+			if (!c->internal++)
+				skipped = ip;
 			continue;
 		}
 		c->ip = ip;
@@ -1411,10 +1419,10 @@ static void try_next(struct proxy *p, struct conn *c)
 		close(fd);
 	}
 	if (!c->tried) {
-		deny(p, c, 403,
-		     c->internal ? "internal address not named by "
-				   "the policy"
-				 : "no address to connect to");
+		if (c->internal)
+			deny_internal(p, c, c->pin ? c->host : NULL, &skipped);
+		else
+			deny(p, c, 403, "no address to connect to");
 		return;
 	}
 	{
@@ -1635,19 +1643,16 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
 	memcpy(c->host, r->host, sizeof(c->host));
 	if (r->is_ip) {
 		c->ip = r->ip;
-		if (!policy_allows_ip(p->pol, &r->ip, r->port)) {
+		if (!policy_proxy_ip(p->pol, &r->ip, r->port)) {
 			deny(p, c, 403, "destination not on the allowlist");
 			return;
 		}
-		if (ip_is_internal(&r->ip) &&
-		    !internal_named(p->pol, &r->ip, r->port)) {
-			deny(p, c, 403,
-			     "internal address not named by the "
-			     "policy");
+		if (!reach_ok(p, NULL, &r->ip, r->port)) {
+			deny_internal(p, c, NULL, &r->ip);
 			return;
 		}
 	} else {
-		if (!policy_allows_host(p->pol, r->host, r->port)) {
+		if (!policy_proxy_host(p->pol, r->host, r->port)) {
 			deny(p, c, 403, "destination not on the allowlist");
 			return;
 		}

@@ -254,17 +254,46 @@ static const struct range internal[] = {
 	{ 6, 8, { 0 } },                          /* ::/8 reserved */
 };
 
-int cidr_is_internal(const struct sb_ip *ip, int prefix)
+/* Does ip/prefix lie wholly inside one of the n ranges? */
+static int in_ranges(const struct range *r, size_t n, const struct sb_ip *ip,
+		     int prefix)
 {
-	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
-		struct sb_ip net = { internal[i].family, { 0 } };
+	for (size_t i = 0; i < n; i++) {
+		struct sb_ip net = { r[i].family, { 0 } };
 
-		memcpy(net.a, internal[i].a, 16);
-		if (prefix >= internal[i].prefix &&
-		    ip_in_cidr(ip, &net, internal[i].prefix))
+		memcpy(net.a, r[i].a, 16);
+		if (prefix >= r[i].prefix && ip_in_cidr(ip, &net, r[i].prefix))
 			return 1;
 	}
 	return 0;
+}
+
+int cidr_is_internal(const struct sb_ip *ip, int prefix)
+{
+	return in_ranges(internal, sizeof(internal) / sizeof(internal[0]), ip,
+			 prefix);
+}
+
+int ip_nameable(const struct sb_ip *ip)
+{
+	/* Where cluster services and air-gapped registries live, and the
+	 * NAT64 form of any address (an IPv6-only network's DNS64). Not
+	 * link-local (metadata), unspecified, multicast, broadcast, nor the
+	 * documentation, benchmarking and reserved ranges. */
+	static const struct range names[] = {
+		{ 4, 8, { 10 } },                         /* RFC 1918 */
+		{ 4, 10, { 100, 64 } },                   /* CGNAT */
+		{ 4, 8, { 127 } },                        /* loopback */
+		{ 4, 12, { 172, 16 } },                   /* RFC 1918 */
+		{ 4, 16, { 192, 168 } },                  /* RFC 1918 */
+		{ 6, 128, { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } },
+		{ 6, 7, { 0xfc } },                       /* ULA */
+		{ 6, 96, { 0x00, 0x64, 0xff, 0x9b } },    /* NAT64 */
+		{ 6, 48, { 0x00, 0x64, 0xff, 0x9b, 0, 1 } }, /* local NAT64 */
+	};
+
+	return in_ranges(names, sizeof(names) / sizeof(names[0]), ip,
+			 ip->family == 4 ? 32 : 128);
 }
 
 int ip_is_internal(const struct sb_ip *ip)
@@ -472,6 +501,19 @@ int dest_match_ip(const struct dest *d, const struct sb_ip *ip, uint16_t port)
 	if (d->port && d->port != port)
 		return 0;
 	return d->kind == DEST_CIDR && ip_in_cidr(ip, &d->ip, d->prefix);
+}
+
+int dest_names_ip(const struct dest *d, const char *host,
+		  const struct sb_ip *ip, uint16_t port)
+{
+	if (port && d->port && d->port != port)
+		return 0;
+	if (d->kind == DEST_CIDR)
+		return cidr_is_internal(&d->ip, d->prefix) &&
+		       ip_in_cidr(ip, &d->ip, d->prefix);
+	if (d->kind == DEST_HOST)
+		return host && !strcmp(d->host, host) && ip_nameable(ip);
+	return 0;   /* a wildcard names no internal address */
 }
 
 void dest_format(const struct dest *d, char *out, size_t cap)

@@ -41,6 +41,12 @@ void ip_fold(struct sb_ip *ip);
 int ip_is_internal(const struct sb_ip *ip);
 /* Does ip/prefix lie wholly inside one internal range? */
 int cidr_is_internal(const struct sb_ip *ip, int prefix);
+/* The internal addresses an exact host name names when it pins to them
+ * (SPEC sb-proxy "What names an internal address"): loopback, RFC 1918,
+ * CGNAT, ULA, and NAT64's forms (DNS64). Never link-local (metadata),
+ * unspecified, multicast, broadcast or the other special ranges: only an
+ * IP or CIDR entry names those. 1 or 0 (0 for a public address too). */
+int ip_nameable(const struct sb_ip *ip);
 /* IPv6 forms that embed an IPv4 address other than mapped (::a.b.c.d,
  * 64:ff9b::/96, 64:ff9b:1::/48, 2002::/16 6to4). */
 int ip_is_embedding(const struct sb_ip *ip);
@@ -61,6 +67,13 @@ int dest_parse(const char *s, struct dest *d, const char **why);
  * "*.domain". IP literals match DEST_CIDR entries only. */
 int dest_match_host(const struct dest *d, const char *host, uint16_t port);
 int dest_match_ip(const struct dest *d, const struct sb_ip *ip, uint16_t port);
+/* Does entry d name the internal address ip, reached on port (0: any) as
+ * host (the name it was pinned for; NULL when given as an address)? An IP
+ * or CIDR entry lying wholly inside internal space names what it covers
+ * (0.0.0.0/0 names nothing); an exact host-name entry names the
+ * ip_nameable() addresses its name pins to; a wildcard names none. */
+int dest_names_ip(const struct dest *d, const char *host,
+		  const struct sb_ip *ip, uint16_t port);
 /* Entry back to text (for logs and reports). */
 void dest_format(const struct dest *d, char *out, size_t cap);
 

@@ -605,15 +605,15 @@ static void test_pin(void)
 	ssize_t n;
 
 	memset(&t, 0, sizeof(t));
-	ip(&in[0], "10.0.0.1");
+	ip(&in[0], "169.254.169.254");          /* metadata: never by name */
 	ip(&in[1], "93.184.216.34");
 	ip(&in[2], "::ffff:93.184.216.34");     /* the same, mapped */
 	ip(&in[3], "2606:2800:220:1::1");
-	ip(&in[4], "127.0.0.1");
+	ip(&in[4], "ff02::1");
 	CHECK(pin_commit(&t, "Example.COM", 443, in, 5, 0, &r) == 0);
 	CHECK(t.n == 1 && !strcmp(t.pins[0].host, "example.com"));
 	CHECK(t.pins[0].nips == 2 && r.ndropped == 2 && r.nfound == 5);
-	CHECK(!strcmp(ipstr(&r.dropped[1]), "127.0.0.1"));
+	CHECK(!strcmp(ipstr(&r.dropped[1]), "ff02::1"));
 	/* Frozen: the same name on another port keeps its addresses. */
 	ip(&in[5], "1.1.1.1");
 	CHECK(pin_commit(&t, "example.com", 0, &in[5], 1, 0, &r) == 0);
@@ -627,6 +627,23 @@ static void test_pin(void)
 	CHECK(pin_commit(&t, "bad..name", 80, in, 1, 1, &r) == -EINVAL);
 	CHECK(pin_commit(&t, "2001:db8::1", 80, in, 1, 1, &r) == 0);
 	CHECK(!strcmp(t.pins[3].host, "2001:db8::1"));
+	/* A name names the private addresses it pins to (loopback, RFC
+	 * 1918, CGNAT, ULA), kept without allow_internal. */
+	{
+		static struct pin_table v;
+		struct sb_ip pv[5];
+
+		memset(&v, 0, sizeof(v));
+		ip(&pv[0], "10.96.0.10");
+		ip(&pv[1], "127.0.0.1");
+		ip(&pv[2], "100.64.1.1");
+		ip(&pv[3], "fd00::5");
+		ip(&pv[4], "169.254.169.254");
+		CHECK(pin_commit(&v, "db.svc", 5432, pv, 5, 0, &r) == 0);
+		CHECK(v.pins[0].nips == 4 && r.ndropped == 1);
+		CHECK(pin_commit(&v, "meta.svc", 80, &pv[4], 1, 0, &r) ==
+		      -EADDRNOTAVAIL);
+	}
 	/* More than PIN_MAX_IPS: the first kept. */
 	for (int i = 0; i < 12; i++) {
 		char s[32];
@@ -648,7 +665,7 @@ static void test_pin(void)
 	CHECK(pin_has_ip(&t, &x, 1234));       /* via the "*" entry */
 	ip(&x, "::ffff:93.184.216.34");
 	CHECK(pin_has_ip(&t, &x, 443));
-	ip(&x, "10.0.0.1");
+	ip(&x, "169.254.169.254");
 	CHECK(pin_has_ip(&t, &x, 80) && !pin_has_ip(&t, &x, 81));
 	ip(&x, "1.0.0.9");
 	CHECK(!pin_has_ip(&t, &x, 1));
@@ -658,9 +675,9 @@ static void test_pin(void)
 	CHECK(!strncmp(out, "example.com 443 93.184.216.34 "
 			    "2606:2800:220:1::1\n"
 			    "example.com * 93.184.216.34 2606:2800:220:1::1\n"
-			    "internal.test 80 10.0.0.1\n"
-			    "2001:db8::1 80 10.0.0.1\n"
-			    "many.test 1 1.0.0.1 ", 160));
+			    "internal.test 80 169.254.169.254\n"
+			    "2001:db8::1 80 169.254.169.254\n"
+			    "many.test 1 1.0.0.1 ", 180));
 	CHECK(pin_parse(&u, out, &line) == 0 && line == 0 && u.n == t.n);
 	for (int i = 0; i < t.n && i < u.n; i++) {
 		CHECK(!strcmp(u.pins[i].host, t.pins[i].host));

@@ -143,6 +143,25 @@ int main(void)
 	CHECK(decide("127.0.0.1", 22, NULL) == NOTIFY_DENY);
 	CHECK(decide("0.0.0.0", 22, NULL) == NOTIFY_DENY);
 
+	/* Names pinned to internal addresses (SPEC "What names an internal
+	 * address"): an exact name names loopback, RFC 1918, CGNAT and ULA,
+	 * never link-local (metadata); a wildcard names none. */
+	setup("direct postgres.db.svc.cluster.local:5432 cache.local:6379\n"
+	      "direct meta.corp:80 *.svc.corp:443\n",
+	      "postgres.db.svc.cluster.local 5432 10.96.12.7 fd00::7\n"
+	      "cache.local 6379 127.0.0.9\n"
+	      "meta.corp 80 169.254.169.254\n"
+	      "api.svc.corp 443 10.1.1.1\n");
+	host = NULL;
+	CHECK(decide("10.96.12.7", 5432, &host) == NOTIFY_DIRECT);
+	CHECK(host && !strcmp(host, "postgres.db.svc.cluster.local"));
+	CHECK(decide("fd00::7", 5432, NULL) == NOTIFY_DIRECT);
+	CHECK(decide("10.96.12.7", 5433, NULL) == NOTIFY_DENY);
+	CHECK(decide("10.96.12.8", 5432, NULL) == NOTIFY_DENY);
+	CHECK(decide("127.0.0.9", 6379, NULL) == NOTIFY_DIRECT);
+	CHECK(decide("169.254.169.254", 80, NULL) == NOTIFY_DENY);
+	CHECK(decide("10.1.1.1", 443, NULL) == NOTIFY_DENY);
+
 	if (fails)
 		fprintf(stderr, "notify_test: %d failed\n", fails);
 	return fails != 0;

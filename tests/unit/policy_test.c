@@ -79,10 +79,63 @@ int main(void)
 	/* Explicit naming of internal addresses. */
 	CHECK(parse("allow 10.0.0.0/8:443 0.0.0.0/0:*\n") == 0);
 	ip_parse("10.1.1.1", 8, &ip);
-	CHECK(policy_names_ip(&P, &ip));
+	CHECK(policy_names_ip(&P, POL_ALLOW, NULL, &ip, 443));
+	CHECK(policy_names_ip(&P, POL_ALLOW, NULL, &ip, 0));
+	CHECK(!policy_names_ip(&P, POL_ALLOW, NULL, &ip, 444));
+	CHECK(!policy_names_ip(&P, POL_DIRECT, NULL, &ip, 443));
 	ip_parse("192.168.1.1", 11, &ip);
-	CHECK(!policy_names_ip(&P, &ip));   /* 0/0 names nothing */
+	CHECK(!policy_names_ip(&P, POL_BOTH, NULL, &ip, 1)); /* 0/0: none */
 	CHECK(policy_allows_ip(&P, &ip, 1));
+
+	/* SPEC "What names an internal address": an exact name names the
+	 * loopback, RFC 1918, CGNAT and ULA addresses it pins to; never
+	 * link-local, unspecified, multicast or broadcast; a wildcard none. */
+	policy_init(&P);
+	CHECK(parse("allow localhost:8080 registry.corp:443 *.svc.corp:*\n"
+		    "direct db.svc.corp:5432 169.254.169.254:80\n") == 0);
+	{
+		static const struct { const char *ip, *host; int port, tabs, ok; }
+		    t[] = {
+			{ "127.0.0.1", "localhost", 8080, POL_ALLOW, 1 },
+			{ "127.0.0.1", "localhost", 8081, POL_ALLOW, 0 },
+			{ "127.0.0.1", "localhost", 8080, POL_DIRECT, 0 },
+			{ "::1", "localhost", 8080, POL_ALLOW, 1 },
+			{ "127.0.0.1", NULL, 8080, POL_ALLOW, 0 },
+			{ "10.96.0.10", "db.svc.corp", 5432, POL_DIRECT, 1 },
+			{ "10.96.0.10", "db.svc.corp", 5432, POL_BOTH, 1 },
+			{ "10.96.0.10", "x.svc.corp", 5432, POL_BOTH, 0 },
+			{ "100.64.0.1", "registry.corp", 443, POL_ALLOW, 1 },
+			{ "172.16.0.1", "registry.corp", 443, POL_ALLOW, 1 },
+			{ "192.168.0.1", "registry.corp", 443, POL_ALLOW, 1 },
+			{ "fd12::1", "registry.corp", 443, POL_ALLOW, 1 },
+			{ "169.254.169.254", "registry.corp", 443, POL_ALLOW, 0 },
+			{ "fe80::1", "registry.corp", 443, POL_ALLOW, 0 },
+			{ "0.0.0.0", "registry.corp", 443, POL_ALLOW, 0 },
+			{ "224.0.0.1", "registry.corp", 443, POL_ALLOW, 0 },
+			{ "255.255.255.255", "registry.corp", 443, POL_ALLOW, 0 },
+			{ "ff02::1", "registry.corp", 443, POL_ALLOW, 0 },
+			{ "192.0.2.1", "registry.corp", 443, POL_ALLOW, 0 },
+			{ "169.254.169.254", NULL, 80, POL_DIRECT, 1 },
+			{ "169.254.169.254", "meta.corp", 80, POL_DIRECT, 1 },
+			{ "169.254.169.254", NULL, 80, POL_ALLOW, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			ip_parse(t[i].ip, strlen(t[i].ip), &ip);
+			if (policy_names_ip(&P, t[i].tabs, t[i].host, &ip,
+					    (uint16_t)t[i].port) != t[i].ok) {
+				fprintf(stderr, "names %s %s %d\n", t[i].ip,
+					t[i].host ? t[i].host : "-", t[i].port);
+				fails++;
+			}
+		}
+		ip_parse("93.184.216.34", 13, &ip);
+		CHECK(policy_ip_ok(&P, POL_BOTH, NULL, &ip, 1));
+		CHECK(policy_proxy_host(&P, "db.svc.corp", 5432));
+		ip_parse("169.254.169.254", 15, &ip);
+		CHECK(policy_proxy_ip(&P, &ip, 80));   /* direct: proxy too */
+		CHECK(!policy_allows_ip(&P, &ip, 80));
+	}
 
 	/* Flags go through the same parser. */
 	policy_init(&P);
