@@ -1,5 +1,6 @@
 /* applets/exec.c - sb-exec: run a command under Landlock and seccomp, as a
  * container's PID 1. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <grp.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -127,6 +129,7 @@ struct exec_ctx {
 	int nsock[2];                 /* listener hand-off: [0] parent */
 	pid_t proxy_pid, super_pid;
 	int proxy_ready;              /* the proxy's ready pipe, or -1 */
+	int proxy_up;                 /* its ready byte came */
 	struct sigaction saved[3];    /* the caller's kept_sigs */
 	int log_fd;
 	int pgroup;
@@ -756,6 +759,8 @@ static int start_proxy(struct exec_ctx *c)
 		 * from a job-control trick of the command) can stop us. */
 		setsid();
 		helper_bind_to(me);
+		/* its own name: ps, pgrep -x and the tests tell it apart */
+		sys_prctl(PR_SET_NAME, (unsigned long)"sb-proxy", 0, 0);
 		close(ready[0]);
 		_exit(proxy_run(&pc) < 0 ? EX_SB : 0);
 	}
@@ -802,6 +807,8 @@ static int start_supervisor(struct exec_ctx *c)
 
 			setsid();   /* as the proxy: out of reach of tty signals */
 			helper_bind_to(me);
+			sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd",
+				  0, 0);
 			if ((r = notify_init(&n, &c->pol, &c->pins,
 					     c->log_fd)) < 0 ||
 			    (r = notify_add_listener(&n, lfd)) < 0) {
@@ -817,6 +824,114 @@ static int start_supervisor(struct exec_ctx *c)
 	}
 	close(lfd);
 	return 0;
+}
+
+/* ---- a helper's death: fail closed, and say so ---- */
+
+/* Read a small /proc file into b (NUL-terminated); length or -1. */
+static ssize_t proc_read(const char *path, char *b, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1, k;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -1;
+	while (got < cap - 1 && (k = read(fd, b + got, cap - 1 - got)) > 0)
+		got += (size_t)k;
+	if (got > 0 || k == 0)
+		n = (ssize_t)got;
+	b[got] = 0;
+	close(fd);
+	return n;
+}
+
+/* Is pid alive (not a zombie, not gone)? From /proc/PID/stat's state. */
+static int proc_alive(pid_t pid)
+{
+	char path[48], b[512], *s;
+	struct buf pb = BUF_ON(path);
+
+	buf_puts(&pb, "/proc/");
+	buf_puti(&pb, pid);
+	buf_puts(&pb, "/stat");
+	if (proc_read(buf_str(&pb), b, sizeof(b)) <= 0 ||
+	    !(s = strrchr(b, ')')) || s[1] != ' ')
+		return 0;
+	return s[2] != 'Z' && s[2] != 'X';
+}
+
+/* Append the children of every thread of pid to q (up to cap). */
+static int proc_children(pid_t pid, pid_t *q, int n, int cap)
+{
+	static char b[16384];
+	char path[64];
+	struct buf pb = BUF_ON(path);
+	struct dirent *d;
+	DIR *dir;
+
+	buf_puts(&pb, "/proc/");
+	buf_puti(&pb, pid);
+	buf_puts(&pb, "/task");
+	if (!(dir = opendir(buf_str(&pb))))
+		return n;
+	while (n < cap && (d = readdir(dir))) {
+		struct buf cb = BUF_ON(path);
+		char *s, *e;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		buf_puts(&cb, "/proc/");
+		buf_puti(&cb, pid);
+		buf_puts(&cb, "/task/");
+		buf_puts(&cb, d->d_name);
+		buf_puts(&cb, "/children");
+		if (proc_read(buf_str(&cb), b, sizeof(b)) <= 0)
+			continue;
+		for (s = b; n < cap && *s; s = e) {
+			long v = strtol(s, &e, 10);
+
+			if (e == s)
+				break;
+			if (v > 0)
+				q[n++] = (pid_t)v;
+		}
+	}
+	closedir(dir);
+	return n;
+}
+
+/* Kill the command and everything it started. We are PID 1 or their
+ * subreaper, so every descendant is below us, and an orphan comes back to
+ * us: each round kills each process before reading its children (a killed
+ * process forks no more), until no live one is left (bounded: a process
+ * stuck in the kernel may take its time). The helpers are skipped. Without
+ * /proc, only the command and (-g) its process group. */
+static void kill_sandbox(struct exec_ctx *c, pid_t kid)
+{
+	static pid_t q[4096];
+
+	if (kid > 0) {
+		kill(kid, SIGKILL);
+		if (c->pgroup)
+			kill(-kid, SIGKILL);
+	}
+	for (int round = 0; round < 200; round++) {
+		int n = proc_children(getpid(), q, 0, (int)LEN(q)), live = 0;
+		struct timespec ts = { 0, 5000000 };
+
+		for (int i = 0; i < n; i++) {
+			if (q[i] == c->proxy_pid || q[i] == c->super_pid ||
+			    !proc_alive(q[i]))
+				continue;
+			kill(q[i], SIGKILL);
+			live++;
+			n = proc_children(q[i], q, n, (int)LEN(q));
+		}
+		if (!live)
+			return;
+		nanosleep(&ts, 0);
+	}
 }
 
 /* Stop the proxy (it drains) and the supervisor, and wait for them a
@@ -896,13 +1011,83 @@ static int proxy_check(struct exec_ctx *c, pid_t kid)
 		return 0;
 	close(c->proxy_ready);
 	c->proxy_ready = -1;
-	if (n == 1 && b == 'R')
+	if (n == 1 && b == 'R') {
+		c->proxy_up = 1;
 		return 0;
+	}
 	fail(c, "the proxy failed to start", 0, 0);
 	if (c->pol.best_effort)
 		return 0;
-	kill(c->pgroup ? -kid : kid, SIGKILL);
+	kill_sandbox(c, kid);
 	return -1;
+}
+
+/* A helper was reaped (st from waitpid). While the command runs, the
+ * proxy or the supervisor never ends on its own: its death leaves the
+ * sandbox failing closed (no proxy; notified calls get ENOSYS), and we
+ * end it: an error event naming the helper and how it died, the command
+ * and its descendants killed, exit 125. Once the command is gone the
+ * supervisor ends by itself (status 0): that is no death. -1: a death. */
+static int helper_gone(struct exec_ctx *c, pid_t p, int st, pid_t kid,
+		       int kid_done)
+{
+	int proxy = p == c->proxy_pid, r;
+	const char *who = proxy ? "the proxy" : "the supervisor";
+	char why[96];
+	struct buf b = BUF_ON(why);
+	struct log_ev e;
+
+	if (proxy)
+		c->proxy_pid = 0;
+	else
+		c->super_pid = 0;
+	if (proxy && c->proxy_ready >= 0) {
+		/* its ready byte or EOF is in the pipe: take it now */
+		if ((r = proxy_check(c, kid)) < 0)
+			return -1;
+	}
+	if (proxy && !c->proxy_up)
+		return 0;   /* it never served: said by proxy_check */
+	if (!proxy && kid_done && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFSIGNALED(st)) {
+		buf_puts(&b, "killed by signal ");
+		buf_puti(&b, WTERMSIG(st));
+	} else {
+		buf_puts(&b, "exited with status ");
+		buf_puti(&b, WEXITSTATUS(st));
+	}
+	say_err(who, " died (", buf_str(&b), "): the command is killed "
+		"(fail closed)", NULL);
+	log_begin(&e, "error");
+	log_s(&e, "layer", layer_names[proxy ? LY_PROXY : LY_NOTIFY]);
+	log_s(&e, "reason", proxy ? "the proxy died while the command ran: "
+				    "the command is killed (fail closed)"
+				  : "the supervisor died while the command ran: "
+				    "the command is killed (fail closed)");
+	log_i(&e, "pid", p);
+	if (WIFSIGNALED(st))
+		log_i(&e, "signal", WTERMSIG(st));
+	else
+		log_i(&e, "status", WEXITSTATUS(st));
+	if (c->log_fd != LOG_STDERR_QUIET)
+		log_end(&e, c->log_fd);
+	kill_sandbox(c, kid_done ? 0 : kid);
+	return -1;
+}
+
+/* After the command: did a helper end before we stopped it? -1 if one
+ * died (helper_gone said so). */
+static int helpers_check(struct exec_ctx *c)
+{
+	pid_t pids[2] = { c->proxy_pid, c->super_pid };
+	int r = 0, st;
+
+	for (int i = 0; i < 2; i++)
+		if (pids[i] > 0 && waitpid(pids[i], &st, WNOHANG) == pids[i] &&
+		    helper_gone(c, pids[i], st, 0, 1) < 0)
+			r = -1;
+	return r;
 }
 
 static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
@@ -944,6 +1129,9 @@ static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 			if (p == kid) {
 				code = status_code(st);
 				log_exit(c, p, st);
+			} else if ((p == c->proxy_pid || p == c->super_pid) &&
+				   helper_gone(c, p, st, kid, code >= 0) < 0) {
+				failed = 1;
 			}
 		}
 		if (code >= 0)
@@ -1036,6 +1224,8 @@ static int run(struct exec_ctx *c)
 					   : EX_SB;
 	}
 	code = supervise(c, kid, sfd);
+	if (helpers_check(c) < 0)
+		code = EX_SB;
 	stop_helpers(c);
 	if (c->pgroup && isatty(0))
 		tcsetpgrp(0, getpgrp());
