@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -126,6 +127,9 @@ struct exec_ctx {
 	const char *notify_socket;    /* standalone sb-notifyd, or NULL */
 	int no_proxy;
 	int notify;                   /* install the notify filter */
+	int seccomp;                  /* filters can be installed at all */
+	char sc_why[160];             /* why seccomp or notify is missing */
+	const char *ll_why;           /* why Landlock is missing */
 	int nsock[2];                 /* listener hand-off: [0] parent */
 	pid_t proxy_pid, super_pid;
 	int proxy_ready;              /* the proxy's ready pipe, or -1 */
@@ -135,9 +139,14 @@ struct exec_ctx {
 	int pgroup;
 	long uid, gid;                /* --user, or -1 */
 	int best_effort_flag;
+	int child_err_said;           /* the child's failure is said already */
+	const char *mem_how;          /* how the supervisor reads targets */
 	char **cmd;
 	char cwd[PATH_MAX];
-	const char *layer[LY__N];     /* NULL: active; else "skipped: ..." */
+	const char *layer[LY__N];     /* NULL: active; else "partial: ...",
+				       * "replaced: ...", "skipped: ..." */
+	int fatal[LY__N];             /* a loss enforce refuses */
+	char ltext[LY__N][400];
 	char *envp[POLICY_MAX_ENV + 8];
 	char envmem[POLICY_MAX_ENV + 8][POLICY_PATH_MAX + 64];
 	char text[65536];             /* the policy file */
@@ -239,67 +248,248 @@ static int own_tty(struct exec_ctx *c)
 
 /* ---- layers: what holds, what is lost, enforce or degrade ---- */
 
-static void skip(struct exec_ctx *c, int ly, const char *why)
+/* The supervisor decides AF_UNIX connects itself - an abstract one refused
+ * where Landlock has no scope, none CONTINUEd where a racing thread could
+ * swap the fd for an Internet socket - once lib/notify.h says so. Until
+ * then a kernel without Landlock scopes (ABI < 6) leaves abstract sockets
+ * outside the sandbox reachable, and one without TCP rules (ABI < 4) every
+ * loopback TCP port to that race. */
+#ifdef NOTIFY_UNIX_CHECKED
+enum { unix_checked = 1 };
+#else
+enum { unix_checked = 0 };
+#endif
+
+/* A layer's report value ("partial: ...", "replaced: ...", "skipped:
+ * ..."; NULL is "active", see README "Report") and whether its loss is
+ * one enforce refuses. The parts end with NULL. */
+static void set_layer(struct exec_ctx *c, int ly, int fatal, ...)
+	__attribute__((sentinel));
+static void set_layer(struct exec_ctx *c, int ly, int fatal, ...)
 {
-	if (!c->layer[ly])
-		c->layer[ly] = why;
+	struct buf b = BUF_ON(c->ltext[ly]);
+	const char *s;
+	va_list ap;
+
+	if (c->layer[ly])
+		return;
+	va_start(ap, fatal);
+	while ((s = va_arg(ap, const char *)))
+		buf_puts(&b, s);
+	va_end(ap);
+	c->layer[ly] = buf_str(&b);
+	c->fatal[ly] = fatal;
 }
 
-/* Can the supervisor hand sockets out? ADDFD with SEND came in 5.14 and
- * Landlock ABI 2 in 5.19: a kernel with ABI >= 2 has it. Below that, ask
- * the kernel by trying (sb-probe's test: a forked child, a notification). */
-static int notify_capable(int abi)
+/* May this process stack seccomp filters, and one with a listener? The
+ * kernel and the runtime's own profile both decide (a runtime may refuse
+ * what the kernel has), so a forked child tries: 0 both work; else the
+ * exit status says which failed and its errno. */
+static int seccomp_try(void)
 {
-	struct probe_report r;
+	static const struct sock_filter allow[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = { 1, (struct sock_filter *)allow };
+	int st, r;
+	pid_t p = fork();
 
-	if (abi >= 2)
-		return 1;
-	memset(&r, 0, sizeof(r));
-	probe_seccomp(&r);
-	return r.have[PF_SECCOMP_ADDFD_SEND];
+	if (p < 0)
+		return -1;
+	if (p == 0) {
+		if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
+			_exit(0x7f);
+		if ((r = sys_seccomp_filter(0, &fp)) < 0)
+			_exit(-r & 0x7f);
+		r = sys_seccomp_filter(SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+		_exit(r < 0 ? 0x80 | (-r & 0x7f) : 0);
+	}
+	while (waitpid(p, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Which seccomp tiers this process has: c->seccomp (filters at all) and
+ * c->notify (a listener whose ADDFD can answer, ADDFD_FLAG_SEND, 5.14),
+ * each with the reason when it is missing. */
+static void seccomp_caps(struct exec_ctx *c, int abi)
+{
+	struct buf b = BUF_ON(c->sc_why);
+	int t = seccomp_try();
+
+	c->seccomp = t == 0 || (t > 0 && (t & 0x80));
+	c->notify = t == 0;
+	if (t < 0 || t == 0x7f)
+		buf_puts(&b, "unable to test seccomp in a child");
+	else if (!c->seccomp)
+		buf_puts(&b, "seccomp(SET_MODE_FILTER): "),
+		buf_puts(&b, err_str(t & 0x7f));
+	else if (!c->notify)
+		buf_puts(&b, "seccomp(SET_MODE_FILTER, NEW_LISTENER): "),
+		buf_puts(&b, err_str(t & 0x7f));
+	/* ADDFD with SEND came in 5.14 and Landlock ABI 2 in 5.19: a kernel
+	 * with ABI >= 2 has it. Below that, ask the kernel by trying
+	 * (sb-probe's test: a notification answered by ADDFD). */
+	if (c->notify && abi < 2) {
+		struct probe_report r;
+
+		memset(&r, 0, sizeof(r));
+		probe_seccomp(&r);
+		c->notify = r.have[PF_SECCOMP_ADDFD_SEND];
+		if (!c->notify)
+			buf_puts(&b, "the listener cannot install sockets "
+				     "(no SECCOMP_ADDFD_FLAG_SEND: kernel "
+				     "< 5.14)");
+	}
+	buf_str(&b);
+}
+
+/* "(ABI 2 < 4)", "(no Landlock)". */
+static const char *abi_below(struct exec_ctx *c, int need, char *mem,
+			     size_t n)
+{
+	struct buf b = { mem, 0, n, 0 };
+
+	if (c->ll.abi == 0) {
+		buf_puts(&b, "(no Landlock)");
+		return buf_str(&b);
+	}
+	buf_puts(&b, "(ABI ");
+	buf_puti(&b, c->ll.abi);
+	if (need) {
+		buf_puts(&b, " < ");
+		buf_puti(&b, need);
+	}
+	buf_putc(&b, ')');
+	return buf_str(&b);
+}
+
+/* The file rights this kernel's Landlock lacks, by name. refer is never
+ * among them: ABI 1, which cannot handle it, refuses every rename and
+ * link across directories instead (stricter, not weaker). The pathname
+ * UNIX socket right (ABI 9) is in no released kernel: a gap, not a loss
+ * (write_report). */
+static void fs_lost(const struct ll_plan *ll, struct buf *b)
+{
+	static const struct { uint64_t bit; const char *name; } r[] = {
+		{ LANDLOCK_ACCESS_FS_TRUNCATE, "truncate" },
+		{ LANDLOCK_ACCESS_FS_IOCTL_DEV, "ioctl_dev" },
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < LEN(r); i++)
+		if (ll->lost.fs & r[i].bit) {
+			buf_puts(b, n++ ? ", " : "");
+			buf_puts(b, r[i].name);
+		}
+}
+
+/* What enforce accepts and what it refuses (README "Kernels and
+ * runtimes"): the egress guarantee rests on the supervisor, so Landlock's
+ * TCP rules and scopes may be missing where the supervisor holds the
+ * same line; file rights that have nothing to do with egress (truncate,
+ * ioctl_dev, signals) are reported exactly and accepted; a missing
+ * supervisor, seccomp or Landlock file layer is refused. */
 static int decide_layers(struct exec_ctx *c)
 {
 	const struct ll_plan *ll = &c->ll;
+	char a4[32], a6[32], a0[32], ports[128], lost[96], names[160];
+	struct buf pb = BUF_ON(ports), lb = BUF_ON(lost), nb = BUF_ON(names);
 	int missing = 0;
 
-	if (ll->abi == 0) {
-		skip(c, LY_FS, "skipped: Landlock is not available");
-		skip(c, LY_NET, "skipped: Landlock is not available");
-		skip(c, LY_SCOPE, "skipped: Landlock is not available");
+	abi_below(c, 4, a4, sizeof(a4));
+	abi_below(c, 6, a6, sizeof(a6));
+	abi_below(c, 0, a0, sizeof(a0));
+	for (int i = 0; i < ll->nconnect; i++) {
+		buf_puts(&pb, i ? ", " : "");
+		buf_putu(&pb, ll->connect[i]);
 	}
-	if (ll->lost.net || !ll->handled.net)
-		skip(c, LY_NET, "skipped: kernel has no Landlock TCP rules "
-				"(ABI < 4)");
-	if (ll->lost.scope || !ll->handled.scope)
-		skip(c, LY_SCOPE, "skipped: kernel has no Landlock scopes "
-				  "(ABI < 6)");
-	/* Rights lost within a layer that still holds (truncate, ioctl_dev,
-	 * refer on older kernels) weaken it: reported, and refused under
-	 * enforce like a missing layer. The ABI 9 UNIX socket right is not
-	 * in any released kernel yet; its absence is reported, not fatal. */
-	if (ll->abi && (ll->lost.fs & ~SB_LL_FS_RESOLVE_UNIX))
-		skip(c, LY_FS, "skipped: kernel lacks Landlock file rights "
-			       "(refer, truncate or ioctl_dev)");
-	if (!c->notify)
-		skip(c, LY_NOTIFY, "skipped: kernel lacks seccomp user "
-				   "notification with ADDFD_FLAG_SEND (< 5.14)");
+	buf_str(&pb);
+	fs_lost(ll, &lb);
+	buf_str(&lb);
 
+	if (ll->abi == 0)
+		set_layer(c, LY_FS, 1, "skipped: ", c->ll_why, NULL);
+	else if (lost[0])
+		set_layer(c, LY_FS, 0, "partial: no ", lost, " ", a0, NULL);
+
+	if (ll->handled.net)
+		;   /* active: bind ports only, connect as planned */
+	else if (!c->notify)
+		set_layer(c, LY_NET, 1, "skipped: no Landlock TCP rules ", a4,
+			  " and no supervisor: TCP connect reaches any "
+			  "address and port", NULL);
+	else if (c->pol.nbind)
+		set_layer(c, LY_NET, 1, "skipped: no Landlock TCP rules ", a4,
+			  ": bind would not be limited to the policy's bind "
+			  "ports (listen() is allowed for them)", NULL);
+	else if (!unix_checked)
+		set_layer(c, LY_NET, 1, "skipped: no Landlock TCP rules ", a4,
+			  ": the supervisor lets the kernel perform AF_UNIX "
+			  "connects (CONTINUE), and a racing dup2() of an "
+			  "Internet socket reaches any loopback TCP port",
+			  NULL);
+	else
+		set_layer(c, LY_NET, 0, "replaced: no Landlock TCP rules ", a4,
+			  "; the supervisor decides every connect, the seccomp "
+			  "filter refuses listen()", NULL);
+
+	if (ll->handled.scope)
+		;
+	else if (c->notify && unix_checked)
+		set_layer(c, LY_SCOPE, 0, "partial: no signal ", a6,
+			  ": processes of the same uid outside the sandbox "
+			  "can be signalled (sb's own helpers fail closed); "
+			  "abstract UNIX connects refused by the supervisor",
+			  NULL);
+	else
+		set_layer(c, LY_SCOPE, 1, "skipped: no Landlock scopes ", a6,
+			  ": abstract UNIX sockets outside the sandbox are "
+			  "reachable, and processes of the same uid can be "
+			  "signalled", NULL);
+
+	if (!c->seccomp)
+		set_layer(c, LY_FILTER, 1, "skipped: ", c->sc_why, NULL);
+	if (!c->notify)
+		set_layer(c, LY_NOTIFY, 1, "skipped: no seccomp user "
+			  "notification (", c->sc_why, ")", NULL);
 	if (c->no_proxy)
-		skip(c, LY_PROXY, "skipped: --no-proxy (an outside proxy is "
-				  "expected at the policy's address)");
+		set_layer(c, LY_PROXY, 0, "skipped: --no-proxy (an outside "
+			  "proxy is expected at the policy's address)", NULL);
+
 	for (int i = 0; i < LY__N; i++) {
 		struct log_ev e;
 
-		if (!c->layer[i])
+		if (!c->layer[i] || i == LY_PROXY)
+			continue;   /* --no-proxy: the user's choice */
+		if (c->fatal[i]) {
+			buf_puts(&nb, missing++ ? ", " : "");
+			buf_puts(&nb, layer_names[i]);
+		}
+		/* "replaced" loses nothing: said in the log file and the
+		 * report, not on stderr. */
+		if (!c->fatal[i] && !strncmp(c->layer[i], "replaced", 8) &&
+		    !c->log_file)
 			continue;
-		if (i == LY_PROXY && c->no_proxy)
-			continue;   /* the user's choice, said in the report */
-		missing++;
-		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
+		log_begin(&e, c->fatal[i] && !c->pol.best_effort ? "error"
+								 : "degrade");
 		log_s(&e, "layer", layer_names[i]);
 		log_s(&e, "reason", c->layer[i]);
+		log_end(&e, c->log_fd);
+	}
+	if (!c->notify && ll->handled.net) {
+		struct log_ev e;
+
+		/* SPEC's tier 1: what stands in for the supervisor, and
+		 * what that costs. */
+		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
+		log_s(&e, "layer", "seccomp_notify");
+		log_s(&e, "reason", "tier-1 fallback: without the supervisor "
+		      "Landlock allows TCP connect to these ports only, and "
+		      "they are then reachable on any address, not only the "
+		      "proxy's and the direct destinations'");
+		log_s(&e, "ports", ports);
 		log_end(&e, c->log_fd);
 	}
 	if (ll->abi && (ll->lost.fs & SB_LL_FS_RESOLVE_UNIX)) {
@@ -316,7 +506,7 @@ static int decide_layers(struct exec_ctx *c)
 		struct log_ev e;
 
 		/* Asked for, not there: a missing layer like the others. */
-		missing++;
+		buf_puts(&nb, missing++ ? ", dns" : "dns");
 		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
 		log_s(&e, "layer", "dns");
 		log_s(&e, "reason", "'dns on' (answering DNS from the pinned "
@@ -324,8 +514,9 @@ static int decide_layers(struct exec_ctx *c)
 		log_end(&e, c->log_fd);
 	}
 	if (missing && !c->pol.best_effort) {
-		say_err("refusing to run: a layer the policy needs is missing "
-			"(see above; --best-effort runs without it)", NULL);
+		say_err("refusing to run (enforce): missing here: ",
+			buf_str(&nb), " (see above; --best-effort runs "
+			"without it)", NULL);
 		return -1;
 	}
 	return 0;
@@ -589,7 +780,13 @@ static int write_report(struct exec_ctx *c)
 		buf_putc(&b, ':');
 		buf_json_str(&b, c->layer[i] ? c->layer[i] : "active");
 	}
-	buf_puts(&b, "},\"gaps\":[");
+	buf_puts(&b, "},");
+	if (c->mem_how) {
+		buf_puts(&b, "\"supervisor_reads\":");
+		buf_json_str(&b, c->mem_how);
+		buf_putc(&b, ',');
+	}
+	buf_puts(&b, "\"gaps\":[");
 	if (c->ll.lost.fs & SB_LL_FS_RESOLVE_UNIX)
 		buf_puts(&b, "\"pathname UNIX sockets outside the sandbox are "
 			     "reachable: Landlock confines them from ABI 9\"");
@@ -654,6 +851,45 @@ static int drop_caps(void)
 	return sys_capset(&h, d);
 }
 
+/* The supervisor proves it can read the command's memory before the
+ * command runs (SPEC sb-notifyd; the runtime's seccomp profile, the uids
+ * and Yama all decide it). It reads this mark in a real process with the
+ * command's credentials, Landlock domain and place in the process tree: a
+ * child of the child, forked just before the filters, dumpable as the
+ * command will be after execve, holding no descriptor but its pipe. Same
+ * address everywhere: every process here is a fork of sb-exec. */
+static volatile uint64_t read_mark;
+
+static pid_t child_stand_in(int *hold)
+{
+	int p[2];
+	pid_t k;
+	char b;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
+		return -errno;
+	k = fork();
+	if (k == 0) {
+		read_mark = (uint64_t)getpid() << 32 | 0x5bu;
+		if (p[0] > 3)
+			sys_close_range(3, (unsigned)p[0] - 1, 0);
+		sys_close_range((unsigned)p[0] + 1, ~0U, 0);
+		b = (char)sys_prctl(PR_SET_DUMPABLE, 1, 0, 0);
+		/* Ready to be read; then wait for the end. */
+		if (write(p[0], &b, 1) == 1)
+			while (read(p[0], &b, 1) < 0 && errno == EINTR)
+				;
+		_exit(0);
+	}
+	close(p[0]);
+	if (k < 0 || read_all(p[1], &b, 1) < 0) {
+		close(p[1]);
+		return k < 0 ? -errno : -ECHILD;
+	}
+	*hold = p[1];
+	return k;
+}
+
 /* The notify filter goes in before the deny filter; its listener reaches
  * the parent over the socketpair (sendmsg is not notified), and we keep no
  * copy: a command holding its own listener could approve its own calls. */
@@ -661,8 +897,11 @@ static void child_notify(struct exec_ctx *c, int errfd)
 {
 	unsigned fl = SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	char ack = 0;
-	int lfd, r;
+	int lfd, r, hold = -1;
+	pid_t k = 0;
 
+	if (!c->notify_socket && (k = child_stand_in(&hold)) < 0)
+		child_fail(errfd, CE_NOTIFY, (int)k);
 	/* Killable wait (5.19): once the supervisor has the notification, a
 	 * signal no longer re-sends it (the application would see EISCONN). */
 	lfd = sc_load(&c->sc.main, fl |
@@ -671,12 +910,18 @@ static void child_notify(struct exec_ctx *c, int errfd)
 		lfd = sc_load(&c->sc.main, fl);
 	if (lfd < 0)
 		child_fail(errfd, CE_NOTIFY, lfd);
-	if ((r = sys_send_fd(c->nsock[1], lfd, 'L')) < 0)
+	if ((r = sys_send_fd(c->nsock[1], lfd, 'L')) < 0 ||
+	    (r = write_all(c->nsock[1], &k, sizeof(k))) < 0)
 		child_fail(errfd, CE_NOTIFY, r);
 	if (read(c->nsock[1], &ack, 1) != 1 || ack != 0)
 		child_fail(errfd, CE_NOTIFY, ack ? ack : EPIPE);
 	close(lfd);
 	close(c->nsock[1]);
+	if (k > 0) {
+		close(hold);                 /* the stand-in exits */
+		while (waitpid(k, 0, 0) < 0 && errno == EINTR)
+			;
+	}
 }
 
 static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
@@ -706,9 +951,10 @@ static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 	if (c->notify)
 		child_notify(c, errfd);
 	/* The deny filter is applied last: nothing after it needs what it
-	 * refuses. */
-	if ((!c->notify && (r = sc_load(&c->sc.main, 0)) < 0) ||
-	    (r = sc_load(&c->sc.deny, 0)) < 0)
+	 * refuses. Without seccomp at all (best-effort), neither. */
+	if (c->seccomp && !c->notify && (r = sc_load(&c->sc.main, 0)) < 0)
+		child_fail(errfd, CE_SECCOMP, r);
+	if (c->seccomp && (r = sc_load(&c->sc.deny, 0)) < 0)
 		child_fail(errfd, CE_SECCOMP, r);
 	/* Only 0, 1, 2 reach the command: the rest is close-on-exec. */
 	if (c->ll.fd >= 0)
@@ -774,6 +1020,91 @@ static int start_proxy(struct exec_ctx *c)
 	return 0;
 }
 
+/* Our own supervisor, forked. Before anything runs it reads the child's
+ * stand-in (child_stand_in) as it will read the command, and says how,
+ * or why it cannot: a supervisor that cannot read would refuse every
+ * connect() while the report said it was active. 0, or -errno after
+ * saying why (enforce), or 0 after a degrade event (best-effort). */
+static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
+{
+	pid_t me = getpid();
+	int vp[2], r = 0;
+	char how;
+
+	if (pipe2(vp, O_CLOEXEC) < 0)
+		return fail(c, "unable to create a pipe", 0, errno), -errno;
+	c->super_pid = fork();
+	if (c->super_pid == 0) {
+		static struct notify_ctx n;
+
+		setsid();   /* as the proxy: out of reach of tty signals */
+		helper_bind_to(me);
+		sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd",
+			  0, 0);
+		close(vp[0]);
+		if ((r = notify_init(&n, &c->pol, &c->pins, c->log_fd)) < 0 ||
+		    (r = notify_add_listener(&n, lfd)) < 0) {
+			fail(c, "unable to start the supervisor", 0, r);
+			_exit(EX_SB);
+		}
+		/* A root supervisor serving --user reads as that user. */
+		if (c->uid >= 0 && geteuid() == 0 && (uid_t)c->uid != 0 &&
+		    (r = notify_target_ids(&n, (uid_t)c->uid,
+					   (gid_t)c->gid)) < 0) {
+			fail(c, "unable to take the command's uid to read it",
+			     0, r);
+			_exit(EX_SB);
+		}
+		if (stand_in > 0) {
+			uint64_t want = (uint64_t)stand_in << 32 | 0x5bu;
+
+			r = notify_selftest(&n, stand_in,
+					    (const void *)&read_mark, &want,
+					    sizeof(want));
+		}
+		how = r < 0 ? (char)-r : n.mem_how == NOTIFY_MEM_VM ? -1 : -2;
+		if (write(vp[1], &how, 1) != 1)
+			_exit(EX_SB);
+		close(vp[1]);
+		close(lfd);
+		close(c->nsock[0]);
+		_exit(notify_run(&n, -1) < 0 ? EX_SB : 0);
+	}
+	close(vp[1]);
+	if (c->super_pid < 0) {
+		r = -errno;
+		close(vp[0]);
+		return fail(c, "unable to fork the supervisor", 0, -r), r;
+	}
+	if (read_all(vp[0], &how, 1) < 0)
+		how = 0;                       /* it died: it said why */
+	close(vp[0]);
+	if (how == -1 || how == -2) {
+		c->mem_how = how == -1 ? "process_vm_readv" : "/proc/PID/mem";
+		return 0;
+	}
+	r = how ? -(unsigned char)how : -ESRCH;
+	set_layer(c, LY_NOTIFY, 1, "skipped: the supervisor cannot read the "
+		  "command's memory (process_vm_readv and /proc/PID/mem "
+		  "refused): every connect() would be refused", NULL);
+	{
+		struct log_ev e;
+
+		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
+		log_s(&e, "layer", layer_names[LY_NOTIFY]);
+		log_s(&e, "reason", c->layer[LY_NOTIFY]);
+		log_s(&e, "error", err_str(-r));
+		log_end(&e, c->log_fd);
+	}
+	if (c->pol.best_effort)
+		return 0;
+	say_err("refusing to run: the supervisor cannot read the command's "
+		"memory (", err_str(-r), "; a seccomp profile refusing "
+		"process_vm_readv and /proc, another uid, or Yama's "
+		"ptrace_scope)", NULL);
+	return r;
+}
+
 /* Receive the listener from the child and give it to a supervisor: our
  * own forked one, or a running sb-notifyd. 0, or -1 (the child then sees
  * the socketpair close and fails). */
@@ -781,48 +1112,33 @@ static int start_supervisor(struct exec_ctx *c)
 {
 	char b, ack = 0;
 	int lfd, r = 0;
+	pid_t stand_in;
 
 	lfd = sys_recv_fd(c->nsock[0], &b);
-	if (lfd < 0)
+	if (lfd < 0 || read_all(c->nsock[0], &stand_in, sizeof(stand_in)) < 0) {
+		if (lfd >= 0)
+			close(lfd);
 		return -1;   /* the child failed first: its error says why */
+	}
 	if (c->notify_socket) {
 		r = notify_send_listener(c->notify_socket, lfd);
 		if (r < 0)
 			fail(c, "unable to hand the listener to sb-notifyd at",
 			     c->notify_socket, r);
+	} else {
+		r = fork_supervisor(c, lfd, stand_in);
 	}
+	close(lfd);
+	/* The report, now that it holds what the supervisor found. */
+	if (r == 0 && c->report_file && (r = write_report(c)) < 0)
+		fail(c, "unable to write report", c->report_file, r);
 	/* The child may close its copy and go on: notifications wait in the
 	 * listener until the supervisor reads them. */
 	ack = r < 0 ? (char)-r : 0;
 	if (write(c->nsock[0], &ack, 1) != 1 || r < 0) {
-		close(lfd);
+		c->child_err_said = r < 0;
 		return -1;
 	}
-	if (!c->notify_socket) {
-		pid_t me = getpid();
-
-		c->super_pid = fork();
-		if (c->super_pid == 0) {
-			static struct notify_ctx n;
-
-			setsid();   /* as the proxy: out of reach of tty signals */
-			helper_bind_to(me);
-			sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd",
-				  0, 0);
-			if ((r = notify_init(&n, &c->pol, &c->pins,
-					     c->log_fd)) < 0 ||
-			    (r = notify_add_listener(&n, lfd)) < 0) {
-				fail(c, "unable to start the supervisor", 0, r);
-				_exit(EX_SB);
-			}
-			close(lfd);
-			close(c->nsock[0]);
-			_exit(notify_run(&n, -1) < 0 ? EX_SB : 0);
-		}
-		if (c->super_pid < 0)
-			fail(c, "unable to fork the supervisor", 0, errno);
-	}
-	close(lfd);
 	return 0;
 }
 
@@ -1209,6 +1525,10 @@ static int run(struct exec_ctx *c)
 		int st;
 
 		waitpid(kid, &st, 0);
+		if (c->child_err_said) {
+			stop_helpers(c);
+			return EX_SB;
+		}
 		say_err("unable to ", stage_names[ce.stage], " ",
 			ce.stage == CE_EXEC ? c->cmd[0] : "", ce.stage ==
 			CE_EXEC ? ": " : "", err_str(ce.err), NULL);
@@ -1322,7 +1642,13 @@ static int exec_main(int argc, char **argv)
 			    errno);
 	if ((r = load_policy(c, s.i, argv)) != 0)
 		return r;
-	c->notify = notify_capable(sys_landlock_abi());
+	r = sys_landlock_abi();
+	c->ll_why = r == -EOPNOTSUPP ? "Landlock is built into this kernel "
+		"but disabled at boot (the lsm= boot parameter does not "
+		"list landlock)" : r == -ENOSYS ? "this kernel has no "
+		"Landlock (before 5.13, or built without it)" :
+		"Landlock is not available";
+	seccomp_caps(c, r);
 	if ((r = own_tty(c)) != 0)
 		return r;
 	r = landlock_build(&c->ll, &c->pol, c->cwd, c->notify, c->log_fd);
@@ -1331,13 +1657,19 @@ static int exec_main(int argc, char **argv)
 	r = seccomp_build(&c->sc, &c->pol, c->notify);
 	if (r < 0)
 		return fail(c, "unable to build the seccomp filter", 0, r);
-	if (decide_layers(c) < 0)
+	if (decide_layers(c) < 0) {
+		/* What is missing, for whoever reads the report. */
+		if (c->report_file && (r = write_report(c)) < 0)
+			fail(c, "unable to write report", c->report_file, r);
 		return EX_SB;
+	}
 	if ((r = pin_policy(c)) != 0)
 		return r;
 	build_env(c);
 	warn_root(c);
-	if (c->report_file && (r = write_report(c)) < 0)
+	/* With our own supervisor, the report waits for what it finds. */
+	if (c->report_file && !(c->notify && !c->notify_socket) &&
+	    (r = write_report(c)) < 0)
 		return fail(c, "unable to write report", c->report_file, r);
 	if (c->log_file) {
 		struct log_ev e;

@@ -135,6 +135,23 @@ int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+
+	while (n) {
+		ssize_t r = read(fd, c, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EPIPE;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 int buf_flush(struct buf *b, int fd)
 {
 	int r = write_all(fd, b->p, b->len);

@@ -31,6 +31,8 @@ const char *buf_str(struct buf *b);
 /* Write all of it to fd, retrying short writes and EINTR. 0 or -errno. */
 int buf_flush(struct buf *b, int fd);
 int write_all(int fd, const void *p, size_t n);
+/* Exactly n bytes: 0, -errno, or -EPIPE at end of file. */
+int read_all(int fd, void *p, size_t n);
 
 #endif
 

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -153,6 +154,86 @@ static void read_end(struct notify_ctx *n, int lowered)
 		(void)cap_ptrace(n, 1);
 }
 
+static int id_valid(struct notify_ctx *n, int li, uint64_t id);
+
+/* The one read of a target's memory, into our own buffer: bytes read or
+ * -errno; -ENOENT when notification id (0: none) died meanwhile.
+ * process_vm_readv is one call, but the runtimes' default seccomp
+ * profiles (Docker's, containerd's) refuse it without CAP_SYS_PTRACE and
+ * it checks our real uid; /proc/TID/mem is allowed everywhere and checks
+ * our fsuid. The kernel's ptrace access check guards both. The file is
+ * opened per read: it names the address space of the moment it was
+ * opened (an execve replaces it), and ID_VALID after the open proves the
+ * TID was still our blocked target then. A short read is the caller's to
+ * refuse. */
+static ssize_t target_read(struct notify_ctx *n, int li, uint64_t id,
+			   pid_t tid, void *dst, uint64_t src, size_t len)
+{
+	char path[32];
+	ssize_t got;
+	int fd;
+
+	if (n->mem_how == NOTIFY_MEM_VM) {
+		got = sys_process_vm_readv(tid, dst, (const void *)(uintptr_t)
+					   src, len);
+		if (got != -EPERM && got != -ENOSYS)
+			return got;
+	}
+	fd = open(proc_path(path, sizeof(path), tid, "mem", -1),
+		  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (id && !id_valid(n, li, id)) {
+		(void)close(fd);
+		return -ENOENT;
+	}
+	if (src > (uint64_t)INT64_MAX)
+		got = -EFAULT;                  /* no user address */
+	else if ((got = pread(fd, dst, len, (off_t)src)) < 0)
+		got = errno == EIO ? -EFAULT : -errno;   /* unmapped: EIO */
+	(void)close(fd);
+	if (got >= 0 && n->mem_how == NOTIFY_MEM_VM)
+		n->mem_how = NOTIFY_MEM_PROC;   /* the runtime refuses the other */
+	return got;
+}
+
+int notify_target_ids(struct notify_ctx *n, uid_t uid, gid_t gid)
+{
+	(void)setfsgid(gid);
+	(void)setfsuid(uid);
+	if ((uid_t)setfsuid((uid_t)-1) != uid ||
+	    (gid_t)setfsgid((gid_t)-1) != gid)
+		return -EPERM;
+	n->euid = uid;
+	/* process_vm_readv checks the real uid, which stays ours. */
+	if (!n->ptrace_cap)
+		n->mem_how = NOTIFY_MEM_PROC;
+	return 0;
+}
+
+int notify_selftest(struct notify_ctx *n, pid_t pid, const void *addr,
+		    const void *want, size_t len)
+{
+	char got[64];
+	int lowered;
+	ssize_t r;
+
+	if (len > sizeof(got))
+		return -EINVAL;
+	lowered = read_begin(n, pid);
+	r = target_read(n, -1, 0, pid, got, (uint64_t)(uintptr_t)addr, len);
+	read_end(n, lowered);
+	if (r < 0)
+		return (int)r;
+	return (size_t)r == len && !memcmp(got, want, len) ? 0 : -EIO;
+}
+
+const char *notify_mem_how(const struct notify_ctx *n)
+{
+	return n->mem_how == NOTIFY_MEM_VM ? "process_vm_readv"
+					   : "/proc/PID/mem";
+}
+
 /* Which socket the target's fd names: /proc/TID/fd/FD of the very thread
  * that asked (notif.pid is a TID, and a thread that unshared its fd table,
  * or was cloned without CLONE_FILES, has a table of its own). 0 with *ino,
@@ -286,6 +367,9 @@ static int ip_unspecified(const struct sb_ip *ip)
 	return !any;
 }
 
+/* The pinned name through which a direct entry allows ip:port, or NULL.
+ * When ip is internal, a name whose entry names it (an exact name pinned
+ * to a private address) comes first, and *named says whether one did. */
 static const char *pinned_direct(const struct policy *p,
 				 const struct pin_table *pins,
 				 const struct sb_ip *ip, uint16_t port,
@@ -1419,11 +1503,10 @@ static void handle_connect(struct notify_ctx *n, int li,
 	 * a FUSE-backed mapping stalls it only while a FUSE server outside
 	 * the sandbox (which cannot mount) holds the request. */
 	if (c.len > 0)
-		got = sys_process_vm_readv(tid, &c.a,
-					   (const void *)(uintptr_t)
-					   req->data.args[1], (size_t)c.len);
+		got = target_read(n, li, req->id, tid, &c.a,
+				  req->data.args[1], (size_t)c.len);
 	read_end(n, lowered);
-	if (!id_valid(n, li, req->id))
+	if (got == -ENOENT || !id_valid(n, li, req->id))
 		return;
 	if (got != c.len) {
 		w.reason = "unable to read the address from the target";
@@ -1916,6 +1999,14 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 	memset(&h, 0, sizeof(h));
 	h.version = _LINUX_CAPABILITY_VERSION_3;
 	n->euid = geteuid();
+	{
+		/* Which read the runtime allows: ask on ourselves. */
+		uint64_t a = 0x5b, b = 0;
+
+		n->mem_how = sys_process_vm_readv(getpid(), &b, &a,
+						  sizeof(b)) == sizeof(b)
+			     ? NOTIFY_MEM_VM : NOTIFY_MEM_PROC;
+	}
 	if (sys_capget(&h, d) == 0 &&
 	    (d[0].effective & (1U << CAP_SYS_PTRACE))) {
 		n->ptrace_cap = 1;       /* see read_begin */

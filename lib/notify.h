@@ -137,7 +137,8 @@ struct notify_ctx {
 	int relay_lfd[2];           /* loopback listeners: [0] v4, [1] v6 */
 	int ptrace_cap;             /* CAP_SYS_PTRACE held (see read_begin) */
 	uint32_t caps[2][3];        /* our capability sets, as capget(2) */
-	uid_t euid;
+	uid_t euid;                 /* whose targets are "ours" (read_begin) */
+	uint8_t mem_how;            /* NOTIFY_MEM_*: how targets are read */
 	int degraded_sync;          /* sync wake-up missing, said once */
 	int nlisteners, nsocks, nrelays;
 	int done_next;
@@ -162,6 +163,24 @@ struct notify_ctx {
  * may be NULL (no pinned names). log_fd < 0 logs nothing. 0 or -errno. */
 int notify_init(struct notify_ctx *n, const struct policy *p,
 		const struct pin_table *pins, int log_fd);
+enum { NOTIFY_MEM_VM = 1, NOTIFY_MEM_PROC };
+
+/* Read targets with the file-system identity uid:gid: a root supervisor
+ * without CAP_SYS_PTRACE (any container's root) serving a command run as
+ * another user passes the ptrace access check of /proc/TID/mem and
+ * /proc/TID/fd this way, while staying uid 0 for everything else (the
+ * command cannot signal it, or set its limits). 0 or -errno. */
+int notify_target_ids(struct notify_ctx *n, uid_t uid, gid_t gid);
+/* Read len bytes (<= 64) at addr in process pid, as a connect() address
+ * would be read, and compare them with want: 0, -EIO on a mismatch or a
+ * short read, or -errno (-EPERM, -EACCES: the runtime or the ptrace
+ * access check refuses). sb-exec runs it on a real child with the
+ * command's credentials before the command starts. */
+int notify_selftest(struct notify_ctx *n, pid_t pid, const void *addr,
+		    const void *want, size_t len);
+/* "process_vm_readv" or "/proc/PID/mem": what the reads use now. */
+const char *notify_mem_how(const struct notify_ctx *n);
+
 /* Serve one more sandbox. The fd is duplicated (the caller closes its
  * own); it must be a seccomp listener (-EINVAL otherwise). Asks for the
  * sync wake-up flag (a "degrade" event where the kernel lacks it). Returns

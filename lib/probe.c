@@ -261,6 +261,27 @@ void probe_seccomp(struct probe_report *r)
 
 /* ---- pidfd, process_vm_readv: on a real child, as a supervisor would ---- */
 
+/* The supervisor's other way to read a target (lib/notify.c
+ * target_read): allowed by every runtime profile, checked by the kernel's
+ * ptrace access rules alone. */
+static int proc_mem_read(pid_t k, uint64_t *dst, const volatile uint64_t *src)
+{
+	char path[32];
+	struct buf b = BUF_ON(path);
+	ssize_t got;
+	int fd;
+
+	buf_puts(&b, "/proc/");
+	buf_puti(&b, k);
+	buf_puts(&b, "/mem");
+	fd = open(buf_str(&b), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	got = pread(fd, dst, sizeof(*dst), (off_t)(uintptr_t)src);
+	close(fd);
+	return got == (ssize_t)sizeof(*dst);
+}
+
 static void probe_pidfd(struct probe_report *r)
 {
 	volatile uint64_t mark = 0x5b5b5b5b5b5b5b5bULL;
@@ -299,6 +320,11 @@ static void probe_pidfd(struct probe_report *r)
 			sys_process_vm_readv(k, &seen, (const void *)&mark,
 					     sizeof(seen)) == sizeof(seen) &&
 			seen == mark;
+		r->have[PF_PROC_MEM] = proc_mem_read(k, &seen, &mark) &&
+				       seen == mark;
+		/* What the supervisor uses: either (lib/notify.c). */
+		r->have[PF_SUPERVISOR_READ] = r->have[PF_PROCESS_VM_READV] ||
+					      r->have[PF_PROC_MEM];
 	}
 	close(p[1]);
 	close(p[0]);

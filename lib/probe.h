@@ -26,6 +26,8 @@
 	X(PIDFD_THREAD, "pidfd-thread") \
 	X(PIDFD_GETFD, "pidfd-getfd") \
 	X(PROCESS_VM_READV, "process-vm-readv") \
+	X(PROC_MEM, "proc-mem") \
+	X(SUPERVISOR_READ, "supervisor-read") \
 	X(USER_NS, "user-ns") \
 	X(IO_URING, "io-uring") \
 	X(MPTCP, "mptcp")
