@@ -892,8 +892,18 @@ int tls_client_hello(const uint8_t *p, size_t n, uint8_t *tmp, size_t tmpcap,
 		*need = 1;
 		return TLS_NEED_MORE;
 	}
-	if (p[0] != 0x16)
+	/* Only a real record header starts the check: type 22, version
+	 * 3.0-3.4, a plausible length (2^14, and TLSCompressed's 256 more).
+	 * Other bytes, 0x16 first or not, are another protocol: the tunnel
+	 * stays byte-exact. A header still arriving is waited for. */
+	if (p[0] != 0x16 || (n > 1 && p[1] != 3) || (n > 2 && p[2] > 4))
 		return TLS_NOT_HANDSHAKE;
+	if (n >= 5) {
+		size_t rl = (size_t)(p[3] << 8 | p[4]);
+
+		if (rl == 0 || rl > TLS_RECORD_PLAUSIBLE)
+			return TLS_NOT_HANDSHAKE;
+	}
 	for (;;) {
 		size_t rl;
 

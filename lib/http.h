@@ -126,6 +126,9 @@ int http_chunked_done(const struct http_chunked *c);
 /* TLS: the first bytes a tunnel's client sent. */
 #define TLS_HELLO_MAX 16384     /* a ClientHello message, reassembled */
 #define TLS_PEEK_MAX (TLS_HELLO_MAX + 5 * 8)   /* records carrying it */
+/* The longest first record taken for TLS: 2^14 + 256 (TLSCompressed).
+ * A first record header outside 16 03 00..04 LEN(1..this) is not TLS. */
+#define TLS_RECORD_PLAUSIBLE (16384 + 256)
 
 enum {
 	TLS_NOT_HANDSHAKE = 1,  /* not a TLS handshake record: not checked */
@@ -136,7 +139,8 @@ enum {
 
 /* Look at p[0..n) for a ClientHello, reassembled from consecutive
  * handshake records into tmp (at least TLS_HELLO_MAX bytes). sni holds at
- * least SB_HOST_MAX + 1 bytes. One of the values above; -EINVAL for a
+ * least SB_HOST_MAX + 1 bytes. TLS_NOT_HANDSHAKE unless p starts with a
+ * real record header (see TLS_RECORD_PLAUSIBLE); after one, -EINVAL for a
  * malformed record or ClientHello (a handshake record that is not a
  * ClientHello, a bad server_name); -EMSGSIZE when it would not fit in
  * TLS_HELLO_MAX or TLS_PEEK_MAX. */

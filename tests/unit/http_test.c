@@ -416,13 +416,37 @@ static void test_tls(void)
 	h[5] = 2;
 	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) == -EINVAL);
 	h[5] = 1;
+	/* Not a real record header: another protocol whose first byte
+	 * happens to be 0x16 (version not 3.0-3.4, length 0 or past
+	 * 2^14 + 256) is not looked at. */
 	h[1] = 2;
+	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) ==
+	      TLS_NOT_HANDSHAKE);
+	h[1] = 3;
+	h[2] = 5;
+	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) ==
+	      TLS_NOT_HANDSHAKE);
+	CHECK(tls_client_hello((const uint8_t *)"\x16\x03\x01\x00\x00", 5,
+			       tmp, sizeof(tmp), sni, &need) ==
+	      TLS_NOT_HANDSHAKE);
+	CHECK(tls_client_hello((const uint8_t *)"\x16\x03\x01\x41\x01", 5,
+			       tmp, sizeof(tmp), sni, &need) ==
+	      TLS_NOT_HANDSHAKE);
+	CHECK(tls_client_hello((const uint8_t *)"\x16\x00", 2, tmp,
+			       sizeof(tmp), sni, &need) == TLS_NOT_HANDSHAKE);
+	CHECK(tls_client_hello((const uint8_t *)"\x16", 1, tmp, sizeof(tmp),
+			       sni, &need) == TLS_NEED_MORE && need == 5);
+	CHECK(tls_client_hello((const uint8_t *)"\x16\x03\x03", 3, tmp,
+			       sizeof(tmp), sni, &need) == TLS_NEED_MORE);
+	/* A real header, then a record that is not a handshake: refused. */
+	n = hello(h, "a.example", 7);
+	h[12] = 0x17;
 	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) == -EINVAL);
 	n = hello(h, "bad..name", 4096);
 	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) == -EINVAL);
 	n = hello(h, "trailing.dot.", 4096);
 	CHECK(tls_client_hello(h, n, tmp, sizeof(tmp), sni, &need) == -EINVAL);
-	/* Record longer than 2^14. */
+	/* Record longer than 2^14 (but plausible as a header). */
 	memcpy(h, "\x16\x03\x01\x40\x01", 5);
 	CHECK(tls_client_hello(h, 5, tmp, sizeof(tmp), sni, &need) == -EINVAL);
 	/* A message longer than TLS_HELLO_MAX. */
