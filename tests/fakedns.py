@@ -24,6 +24,8 @@
 #   cnameloop NAME CNAME x.loop.test CNAME NAME
 #   internal  A 10.0.0.1 and 127.0.0.1, AAAA ::1
 #   mixed     A 10.0.0.1 and 1.2.3.5
+#   linklocal A 169.254.169.254, AAAA fe80::1 (a name never names these)
+#   metamix   A 169.254.169.254 and 1.2.3.5, AAAA ff02::1
 #   many      20 A records 1.0.0.1 ... 1.0.0.20
 #   slow      drops the first query of each name and type (a retry works)
 #   spoof     a wrong-id answer first, then the right one
@@ -40,7 +42,7 @@ A, AAAA, CNAME = 1, 28, 5
 MODES = {"a", "change", "nx", "fail", "refused", "nodata", "silent", "tc",
          "badid", "badq", "badtype", "loop", "fwd", "counts", "rdlen",
          "cname", "cnameloop", "internal", "mixed", "many", "slow", "spoof",
-         "flaky"}
+         "flaky", "linklocal", "metamix"}
 lock = threading.Lock()
 state = {"count": 0, "seen": {}}
 
@@ -170,6 +172,10 @@ def answer(msg, proto):
         return addrs(["10.0.0.1", "127.0.0.1"], ["::1"])
     if mode == "mixed":
         return addrs(["10.0.0.1", "1.2.3.5"])
+    if mode == "linklocal":
+        return addrs(["169.254.169.254"], ["fe80::1"])
+    if mode == "metamix":
+        return addrs(["169.254.169.254", "1.2.3.5"], ["ff02::1"])
     if mode == "many":
         return addrs(["1.0.0.%d" % i for i in range(1, 21)])
     if mode == "slow":
