@@ -80,10 +80,20 @@ $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h $(O)/d
 	@mkdir -p $(@D)
 	clang $(HCFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) tests/unit/prog.c
 
+# Static (musl) test tools: run under a real seccomp profile (t-profile,
+# libseccomp) and inside the scratch OCI bundle of check-oci.
+STATIC_SRC := $(sort $(wildcard tests/static/*.c))
+STATIC_BIN := $(patsubst tests/static/%.c,$(O)/static/%,$(STATIC_SRC))
+
+$(O)/static/%: tests/static/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) -static -s -Wl,--gc-sections -o $@ $< $(LIBS)
+
 test-deps:
 	scripts/deps.sh test
 
-check: test-deps $(O)/sb $(UNIT_BIN) $(HELPER_BIN) $(FUZZ_BIN)
+check: test-deps $(O)/sb $(UNIT_BIN) $(HELPER_BIN) $(STATIC_BIN) $(FUZZ_BIN)
 	@$(MAKE) -s CONFIG=configs/minimal.conf O=$(O)/minimal $(O)/minimal/sb
 	SB_MINIMAL=$(O)/minimal scripts/runtests.sh $(O)
 
@@ -103,6 +113,6 @@ install: $(O)/sb
 	for a in $(APPLETS); do ln -sf sb $(DESTDIR)$(PREFIX)/bin/sb-$$a; done
 
 clean:
-	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/fuzz $(O)/minimal
+	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/static $(O)/fuzz $(O)/minimal
 
 .PHONY: all check fuzz bench size install clean test-deps
