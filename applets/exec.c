@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <sys/signalfd.h>
@@ -975,6 +976,18 @@ static void helper_bind_to(pid_t parent)
 		_exit(EX_SB);
 }
 
+/* A root helper serving --user looks at the command's /proc entries (its
+ * fds, its memory) as that user: the ptrace access check compares the
+ * fsuid and fsgid, and a container's root has no CAP_SYS_PTRACE. It stays
+ * uid 0 for the rest, out of the command's reach (signals, rlimits). */
+static void helper_target_ids(const struct exec_ctx *c)
+{
+	if (c->uid < 0 || geteuid() != 0 || c->uid == 0)
+		return;
+	(void)setfsgid((gid_t)c->gid);
+	(void)setfsuid((uid_t)c->uid);
+}
+
 static int start_proxy(struct exec_ctx *c)
 {
 	struct proxy_cfg pc;
@@ -1008,6 +1021,7 @@ static int start_proxy(struct exec_ctx *c)
 		/* its own name: ps, pgrep -x and the tests tell it apart */
 		sys_prctl(PR_SET_NAME, (unsigned long)"sb-proxy", 0, 0);
 		close(ready[0]);
+		helper_target_ids(c);
 		_exit(proxy_run(&pc) < 0 ? EX_SB : 0);
 	}
 	close(ready[1]);
@@ -1435,7 +1449,13 @@ static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 			kill(c->pgroup ? -kid : kid, (int)si.ssi_signo);
 			continue;
 		}
-		/* Reap every child: we may be PID 1 or a subreaper. */
+		/* Reap every child: we may be PID 1 or a subreaper. A helper
+		 * is judged once the whole batch is in: the supervisor ends
+		 * by itself when the last task of the sandbox has exited, so
+		 * it may be reaped just before the command. */
+		int hst[2], nh = 0;
+		pid_t hp[2];
+
 		for (;;) {
 			int st;
 			pid_t p = waitpid(-1, &st, WNOHANG);
@@ -1446,9 +1466,31 @@ static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 				code = status_code(st);
 				log_exit(c, p, st);
 			} else if ((p == c->proxy_pid || p == c->super_pid) &&
-				   helper_gone(c, p, st, kid, code >= 0) < 0) {
-				failed = 1;
+				   nh < 2) {
+				hp[nh] = p;
+				hst[nh++] = st;
 			}
+		}
+		for (int i = 0; i < nh; i++) {
+			/* The kernel hangs the listener up as the last task
+			 * exits, a moment before the command is a zombie we
+			 * can reap: a supervisor that ended by itself is
+			 * followed by the command's exit within that moment;
+			 * one stopped early (SIGTERM also exits 0) is not. */
+			for (int t = 0; code < 0 && hp[i] == c->super_pid &&
+			     WIFEXITED(hst[i]) && !WEXITSTATUS(hst[i]) &&
+			     t < 200; t++) {
+				int st;
+
+				if (waitpid(kid, &st, WNOHANG) == kid) {
+					code = status_code(st);
+					log_exit(c, kid, st);
+				} else {
+					usleep(5000);
+				}
+			}
+			if (helper_gone(c, hp[i], hst[i], kid, code >= 0) < 0)
+				failed = 1;
 		}
 		if (code >= 0)
 			return failed ? EX_SB : code;

@@ -1313,6 +1313,7 @@ union addr {
 	struct sockaddr sa;
 	struct sockaddr_in in;
 	struct sockaddr_in6 in6;
+	struct sockaddr_un un;
 	struct sockaddr_storage ss;
 };
 
@@ -1325,6 +1326,102 @@ struct creq {                       /* one connect() being decided */
 	uint16_t port;
 	int parsed;                 /* ip and port hold the address */
 };
+
+/* AF_UNIX is never connected on the target's behalf: our connect would
+ * run outside its Landlock domain (voiding its scopes), resolve the path
+ * in our context and give the peer our credentials (SO_PEERCRED). So the
+ * kernel connects it in the target's own context (CONTINUE), which
+ * re-reads the fd number and the address after our check. That is safe
+ * only where no one can change either in between:
+ * - Landlock ABI >= 6: the target's own domain scopes abstract sockets,
+ *   and has no TCP connect port at all (the supervisor connects the proxy
+ *   and direct destinations itself, outside it): an Internet socket
+ *   dup2()'d onto the fd, or an address rewritten, reaches nothing;
+ * - below that, only a single-threaded target (the deny filter refuses
+ *   clone() sharing the fd table or the memory with another process, and
+ *   unshare), a pathname address (abstract sockets cannot be scoped), in
+ *   a private mapping (no other process can rewrite it). The rest is
+ *   refused, said in the deny event.
+ * NULL when the connect may go on, else why not. */
+static int task_count(pid_t tid)
+{
+	char path[40];
+	struct stat st;
+
+	/* procfs counts a process's threads in its task directory's links */
+	if (stat(proc_path(path, sizeof(path), tid, "task", -1), &st) < 0 ||
+	    st.st_nlink < 3)
+		return -1;
+	return (int)st.st_nlink - 2;
+}
+
+/* Is [a, a + len) inside one private mapping of tid? /proc/TID/maps lines
+ * are "START-END PERMS ...", sorted, hex. */
+static int range_private(pid_t tid, uint64_t a, size_t len)
+{
+	char path[40], mem[4096];
+	size_t have = 0;
+	int fd, found = 0;
+
+	fd = open(proc_path(path, sizeof(path), tid, "maps", -1),
+		  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t r = read(fd, mem + have, sizeof(mem) - 1 - have);
+		char *line = mem, *nl;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		mem[have] = 0;
+		while ((nl = strchr(line, '\n'))) {
+			uint64_t lo = 0, hi = 0;
+			char *q = line;
+
+			for (; *q && *q != '-'; q++)
+				lo = lo << 4 | (uint64_t)(*q <= '9' ? *q - '0' :
+							  (*q | 32) - 'a' + 10);
+			for (q += !!*q; *q && *q != ' '; q++)
+				hi = hi << 4 | (uint64_t)(*q <= '9' ? *q - '0' :
+							  (*q | 32) - 'a' + 10);
+			if (a >= lo && a < hi) {
+				found = a + len <= hi && q[0] == ' ' &&
+					q[4] == 'p';
+				goto out;
+			}
+			line = nl + 1;
+		}
+		have -= (size_t)(line - mem);
+		memmove(mem, line, have);
+		if (have == sizeof(mem) - 1)
+			break;              /* no line is this long */
+	}
+out:
+	(void)close(fd);
+	return found;
+}
+
+static const char *unix_unsafe(struct notify_ctx *n, const struct creq *c)
+{
+	pid_t tid = (pid_t)c->req->pid;
+
+	if (n->ll_abi >= 6)
+		return NULL;
+	if (task_count(tid) != 1)
+		return "UNIX connect() of a multi-threaded process: another "
+		       "thread could swap the socket or the address after the "
+		       "check (Landlock ABI < 6)";
+	if (c->len > (int)sizeof(sa_family_t) && c->a.un.sun_path[0] == 0)
+		return "abstract UNIX socket: Landlock ABI < 6 cannot scope it";
+	if (c->len > 0 && !range_private(tid, c->req->data.args[1],
+				      (size_t)c->len))
+		return "UNIX connect() address in shared memory: another "
+		       "process could rewrite it after the check";
+	return NULL;
+}
 
 /* Not one of ours: a socket connected earlier (reference dropped), an
  * AF_UNIX socket, or something we never handed out. */
@@ -1355,22 +1452,13 @@ static void connect_foreign(struct notify_ctx *n, struct creq *c,
 		return;
 	}
 	if (is_unix) {
-		/* AF_UNIX is never connected on the target's behalf: our
-		 * connect would run outside its Landlock domain and void its
-		 * scopes. CONTINUE lets the kernel connect in the target's
-		 * own context, re-reading the fd and the address. The worst
-		 * a racing thread can do is dup2() an Internet socket onto
-		 * the fd after this check: the kernel then connects that
-		 * socket inside the target's Landlock domain, whose port rule
-		 * admits the proxy's port alone, and every Internet socket
-		 * the sandbox holds was handed out here, bound to "lo" - at
-		 * most a loopback listener on the proxy's port is reached,
-		 * nothing off the machine (tests/notifyd.test, "dup2 race").
-		 * With a port rule admitting no port at all - the supervisor
-		 * connects the proxy itself, outside the domain, so the
-		 * sandbox needs none - not even that. Without Landlock TCP
-		 * rules (kernel < 6.7, best-effort) any loopback port is in
-		 * that worst case. */
+		w.reason = unix_unsafe(n, c);
+		if (w.reason) {
+			deny(n, c->li, c->req, &w, -EACCES);
+			return;
+		}
+		if (!id_valid(n, c->li, c->req->id))
+			return;
 		(void)answer(n, c->li, c->req->id, 0,
 			     SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 		return;
@@ -1999,6 +2087,7 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 	memset(&h, 0, sizeof(h));
 	h.version = _LINUX_CAPABILITY_VERSION_3;
 	n->euid = geteuid();
+	n->ll_abi = sys_landlock_abi();
 	{
 		/* Which read the runtime allows: ask on ourselves. */
 		uint64_t a = 0x5b, b = 0;

@@ -139,6 +139,7 @@ struct notify_ctx {
 	uint32_t caps[2][3];        /* our capability sets, as capget(2) */
 	uid_t euid;                 /* whose targets are "ours" (read_begin) */
 	uint8_t mem_how;            /* NOTIFY_MEM_*: how targets are read */
+	int ll_abi;                 /* the kernel's Landlock ABI (UNIX connects) */
 	int degraded_sync;          /* sync wake-up missing, said once */
 	int nlisteners, nsocks, nrelays;
 	int done_next;

@@ -256,6 +256,21 @@ static int deny_rules(scmp_filter_ctx c)
 
 		r = rule(c, DENY, "clone", 1, &a);
 	}
+	/* Another process sharing our fd table or memory (not a thread, not
+	 * a suspended vfork parent) could swap a socket or rewrite an
+	 * address between the supervisor's check of a UNIX connect() and the
+	 * kernel's CONTINUE (lib/notify.c unix_unsafe): only threads may. */
+	if (r == 0) {
+		struct scmp_arg_cmp f = cmp(0, SCMP_CMP_MASKED_EQ,
+					    CLONE_FILES | CLONE_THREAD,
+					    CLONE_FILES);
+		struct scmp_arg_cmp v = cmp(0, SCMP_CMP_MASKED_EQ,
+					    CLONE_VM | CLONE_THREAD |
+					    CLONE_VFORK, CLONE_VM);
+
+		if ((r = rule(c, DENY, "clone", 1, &f)) == 0)
+			r = rule(c, DENY, "clone", 1, &v);
+	}
 	if (r < 0 || (r = pid_rules(c)) < 0 || (r = file_mode_rules(c)) < 0)
 		return r;
 	{

@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,16 +620,37 @@ static int do_eisconn(char **v)
 	return 0;
 }
 
-/* unix PATH: an AF_UNIX connect is the kernel's (CONTINUE) */
-static int do_unix(const char *path)
+/* unix PATH: an AF_UNIX connect is the kernel's (CONTINUE). "@NAME" is
+ * abstract. HOW: "" as is; "thread": from a process with a second thread
+ * alive; "shared": the address in a MAP_SHARED mapping. */
+static void *idle_thread(void *p)
 {
-	struct sockaddr_un a;
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	pause();
+	return p;
+}
 
-	memset(&a, 0, sizeof(a));
-	a.sun_family = AF_UNIX;
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
-	return verdict(connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ?
+static int do_unix(const char *path, const char *how)
+{
+	static struct sockaddr_un mine;
+	struct sockaddr_un *a = &mine;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	socklen_t len = sizeof(*a);
+	pthread_t th;
+
+	if (!strcmp(how, "shared"))
+		a = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!strcmp(how, "thread"))
+		pthread_create(&th, NULL, idle_thread, NULL);
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	snprintf(a->sun_path, sizeof(a->sun_path), "%s", path);
+	if (path[0] == '@') {
+		a->sun_path[0] = 0;
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				  strlen(path));
+	}
+	return verdict(connect(fd, (struct sockaddr *)a, len) < 0 ?
 		       errno : 0);
 }
 
@@ -730,8 +752,8 @@ int main(int argc, char **argv)
 		return do_closeeof(argv + 2);
 	if (!strcmp(a, "eisconn") && argc == 4)
 		return do_eisconn(argv + 2);
-	if (!strcmp(a, "unix") && argc == 3)
-		return do_unix(argv[2]);
+	if (!strcmp(a, "unix") && (argc == 3 || argc == 4))
+		return do_unix(argv[2], argc == 4 ? argv[3] : "");
 	if (!strcmp(a, "churn") && argc == 5)
 		return do_churn(argv + 2);
 	if (!strcmp(a, "hold") && argc == 5)

@@ -58,6 +58,7 @@ enum { M_FULL, M_NOTIFY, M_NONE, M_NAIVE };
 struct tn {
 	const char *policy_file, *pins_file, *log_file, *socket, *pidfile;
 	int mode, landlock, killable, noport, log_fd;
+	int ll_abi;                 /* --ll-abi: the supervisor believes it */
 	char **cmd;
 	struct policy pol;
 	struct pin_table pins;
@@ -232,6 +233,8 @@ static pid_t supervisor(struct tn *t, int lfd)
 	r = notify_add_listener(n, lfd);
 	if (r < 0)
 		die("notify_add_listener", r);
+	if (t->ll_abi >= 0)
+		n->ll_abi = t->ll_abi;   /* an older kernel's rules for UNIX */
 	close(lfd);
 	r = notify_run(n, -1);
 	_exit(r < 0 ? 125 : 0);
@@ -285,6 +288,7 @@ int main(int argc, char **argv)
 
 	t.landlock = 1;
 	t.killable = 1;
+	t.ll_abi = -1;
 	t.log_fd = 2;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -312,6 +316,8 @@ int main(int argc, char **argv)
 			t.log_file = v;
 		else if (!strcmp(a, "--socket"))
 			t.socket = v;
+		else if (!strcmp(a, "--ll-abi"))
+			t.ll_abi = atoi(v);
 		else if (!strcmp(a, "--pidfile"))
 			t.pidfile = v;
 		else if (!strcmp(a, "--mode"))
