@@ -97,6 +97,10 @@ check: test-deps $(O)/sb $(UNIT_BIN) $(HELPER_BIN) $(STATIC_BIN) $(FUZZ_BIN)
 	@$(MAKE) -s CONFIG=configs/minimal.conf O=$(O)/minimal $(O)/minimal/sb
 	SB_MINIMAL=$(O)/minimal scripts/runtests.sh $(O)
 
+# Debian 12's own kernel (6.1) under QEMU/TCG: scripts/check-vm.sh.
+check-vm: $(O)/sb
+	scripts/check-vm.sh $(O)
+
 fuzz: $(FUZZ_BIN)
 	scripts/fuzz.sh $(O) $${FUZZ_SECONDS:-60}
 
@@ -115,4 +119,4 @@ install: $(O)/sb
 clean:
 	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/static $(O)/fuzz $(O)/minimal
 
-.PHONY: all check fuzz bench size install clean test-deps
+.PHONY: all check check-vm fuzz bench size install clean test-deps

@@ -18,10 +18,18 @@ B=$(cd "${1:-$top/build}" && pwd)
 V=$top/build/vm
 TIMEOUT=${SB_VM_TIMEOUT:-900}
 mkdir -p "$V"
-need() { command -v "$1" >/dev/null 2>&1 || { echo "check-vm: $1 is missing (apt-get install $2)" >&2; exit 2; }; }
-need qemu-system-x86_64 qemu-system-x86
-need musl-gcc musl-tools
-need busybox busybox-static
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=""
+for p in qemu-system-x86 busybox-static musl-tools; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "check-vm: installing$missing" >&2
+	sudo_ apt-get update -qq || true
+	DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq \
+		--no-install-recommends $missing >&2
+fi
 [ -x "$B/sb" ] || { echo "check-vm: $B/sb is missing (make O=$B)" >&2; exit 2; }
 
 # ---- the kernel ----

@@ -7,6 +7,7 @@
  *   udp IP PORT           one UDP datagram
  *   abstract NAME         connect to the abstract UNIX socket @NAME
  *   bind PORT | listen    TCP bind 127.0.0.1:PORT / listen() unbound
+ *   truncate PATH         truncate(2) PATH to 0 bytes (no open for write)
  *   unixrace IP PORT N    N connects of an fd a thread flips between an
  *                         AF_UNIX and a TCP socket; prints the successes
  *   killsb                SIGKILL sb's helpers (the other children of the
@@ -295,6 +296,8 @@ int main(int argc, char **argv)
 		return do_bind(v);
 	if (!strcmp(m, "listen"))
 		return do_listen();
+	if (!strcmp(m, "truncate") && argc == 3)
+		return report(truncate(v[0], 0));
 	if (!strcmp(m, "unixrace") && argc == 5)
 		return do_unixrace(v);
 	if (!strcmp(m, "killsb"))
