@@ -102,6 +102,12 @@ int log_end(struct log_ev *e, int fd)
 	return buf_flush(&e->b, fd);
 }
 
+void log_advisory(struct log_ev *e)
+{
+	e->loud = 0;
+	log_json(e, "advisory", "true");
+}
+
 int log_event(int fd, const char *event, const char *layer,
 	      const char *reason)
 {

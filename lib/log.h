@@ -29,6 +29,10 @@ void log_i(struct log_ev *e, const char *key, long long val);
 /* val is already JSON (an array, object, true/false). */
 void log_json(struct log_ev *e, const char *key, const char *val);
 int log_end(struct log_ev *e, int fd);
+/* An advisory (SPEC Logs: capacity, "the command runs as uid 0"): to a
+ * log file, never to the quiet stderr, whatever its event. Call after
+ * log_begin. */
+void log_advisory(struct log_ev *e);
 /* The common case: one event with a layer and a reason. */
 int log_event(int fd, const char *event, const char *layer,
 	      const char *reason);

@@ -2145,13 +2145,20 @@ static int fit_fds(struct proxy *p)
 	if (rl.rlim_cur < want) {
 		char why[120];
 		struct buf b = BUF_ON(why);
+		struct log_ev e;
 		int max = (int)((rl.rlim_cur - 64) / 6);
 
 		if (max < 1)
 			return -EMFILE;
+		/* Capacity, not a lost layer: an advisory, to the log file
+		 * only (SPEC Logs). */
 		buf_puts(&b, "RLIMIT_NOFILE too low: max-conns lowered to ");
 		buf_putu(&b, (unsigned)max);
-		log_event(p->cfg->log_fd, "degrade", "proxy", buf_str(&b));
+		log_begin(&e, "degrade");
+		log_advisory(&e);
+		log_s(&e, "layer", "proxy");
+		log_s(&e, "reason", buf_str(&b));
+		log_end(&e, p->cfg->log_fd);
 		p->max = max;
 	}
 	return 0;
