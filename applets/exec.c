@@ -249,18 +249,6 @@ static int own_tty(struct exec_ctx *c)
 
 /* ---- layers: what holds, what is lost, enforce or degrade ---- */
 
-/* The supervisor decides AF_UNIX connects itself - an abstract one refused
- * where Landlock has no scope, none CONTINUEd where a racing thread could
- * swap the fd for an Internet socket - once lib/notify.h says so. Until
- * then a kernel without Landlock scopes (ABI < 6) leaves abstract sockets
- * outside the sandbox reachable, and one without TCP rules (ABI < 4) every
- * loopback TCP port to that race. */
-#ifdef NOTIFY_UNIX_CHECKED
-enum { unix_checked = 1 };
-#else
-enum { unix_checked = 0 };
-#endif
-
 /* A layer's report value ("partial: ...", "replaced: ...", "skipped:
  * ..."; NULL is "active", see README "Report") and whether its loss is
  * one enforce refuses. The parts end with NULL. */
@@ -425,20 +413,19 @@ static int decide_layers(struct exec_ctx *c)
 		set_layer(c, LY_NET, 1, "skipped: no Landlock TCP rules ", a4,
 			  ": bind would not be limited to the policy's bind "
 			  "ports (listen() is allowed for them)", NULL);
-	else if (!unix_checked)
-		set_layer(c, LY_NET, 1, "skipped: no Landlock TCP rules ", a4,
-			  ": the supervisor lets the kernel perform AF_UNIX "
-			  "connects (CONTINUE), and a racing dup2() of an "
-			  "Internet socket reaches any loopback TCP port",
-			  NULL);
 	else
+		/* Below ABI 6 the supervisor lets the kernel perform an
+		 * AF_UNIX connect (CONTINUE) only where nothing can race it
+		 * (notify.c unix_unsafe): no dup2() of an Internet socket
+		 * reaches a loopback port through it. */
 		set_layer(c, LY_NET, 0, "replaced: no Landlock TCP rules ", a4,
 			  "; the supervisor decides every connect, the seccomp "
 			  "filter refuses listen()", NULL);
 
 	if (ll->handled.scope)
 		;
-	else if (c->notify && unix_checked)
+	else if (c->notify)
+		/* The supervisor refuses abstract connects below ABI 6. */
 		set_layer(c, LY_SCOPE, 0, "partial: no signal ", a6,
 			  ": processes of the same uid outside the sandbox "
 			  "can be signalled (sb's own helpers fail closed); "
@@ -764,16 +751,6 @@ static void build_env(struct exec_ctx *c)
 	c->envp[n] = 0;
 }
 
-/* The advisory of a command that keeps uid 0, or NULL. */
-static const char *root_advice(const struct exec_ctx *c)
-{
-	if (geteuid() != 0 || c->uid > 0)
-		return NULL;
-	return "the command runs as uid 0 (capabilities dropped): files "
-	       "owned by root stay reachable under the policy's paths; "
-	       "--user UID[:GID] runs it as another user";
-}
-
 static int write_report(struct exec_ctx *c)
 {
 	static char mem[65536];
@@ -801,9 +778,6 @@ static int write_report(struct exec_ctx *c)
 	if (c->ll.lost.fs & SB_LL_FS_RESOLVE_UNIX)
 		buf_puts(&b, "\"pathname UNIX sockets outside the sandbox are "
 			     "reachable: Landlock confines them from ABI 9\"");
-	buf_puts(&b, "],\"advisories\":[");
-	if (root_advice(c))
-		buf_json_str(&b, root_advice(c));
 	buf_puts(&b, "],\"pins\":[");
 	for (int i = 0; i < c->pins.n; i++) {
 		const struct pin *pn = &c->pins.pins[i];
@@ -1626,19 +1600,19 @@ static int parse_user(struct exec_ctx *c, const char *a)
 }
 
 /* Root without capabilities still owns root's files: /etc/shadow stays
- * readable under "ro /etc". Said once, with the way out: an advisory,
- * to the log file and the report, not to stderr (SPEC Logs: most images
- * run as root, and it would land in every container log). */
+ * readable under "ro /etc". Said once, with the way out. */
 static void warn_root(struct exec_ctx *c)
 {
 	struct log_ev e;
 
-	if (!root_advice(c))
+	if (geteuid() != 0 || c->uid > 0)
 		return;
 	log_begin(&e, "degrade");
-	log_advisory(&e);
 	log_s(&e, "layer", "user");
-	log_s(&e, "reason", root_advice(c));
+	log_s(&e, "reason", "the command runs as uid 0 (capabilities "
+			    "dropped): files owned by root stay reachable "
+			    "under the policy's paths; --user UID[:GID] "
+			    "runs it as another user");
 	log_end(&e, c->log_fd);
 }
 
