@@ -751,6 +751,16 @@ static void build_env(struct exec_ctx *c)
 	c->envp[n] = 0;
 }
 
+/* The advisory of a command that keeps uid 0, or NULL. */
+static const char *root_advice(const struct exec_ctx *c)
+{
+	if (geteuid() != 0 || c->uid > 0)
+		return NULL;
+	return "the command runs as uid 0 (capabilities dropped): files "
+	       "owned by root stay reachable under the policy's paths; "
+	       "--user UID[:GID] runs it as another user";
+}
+
 static int write_report(struct exec_ctx *c)
 {
 	static char mem[65536];
@@ -778,6 +788,9 @@ static int write_report(struct exec_ctx *c)
 	if (c->ll.lost.fs & SB_LL_FS_RESOLVE_UNIX)
 		buf_puts(&b, "\"pathname UNIX sockets outside the sandbox are "
 			     "reachable: Landlock confines them from ABI 9\"");
+	buf_puts(&b, "],\"advisories\":[");
+	if (root_advice(c))
+		buf_json_str(&b, root_advice(c));
 	buf_puts(&b, "],\"pins\":[");
 	for (int i = 0; i < c->pins.n; i++) {
 		const struct pin *pn = &c->pins.pins[i];
@@ -1600,19 +1613,19 @@ static int parse_user(struct exec_ctx *c, const char *a)
 }
 
 /* Root without capabilities still owns root's files: /etc/shadow stays
- * readable under "ro /etc". Said once, with the way out. */
+ * readable under "ro /etc". Said once, with the way out: an advisory,
+ * to the log file and the report, not to stderr (SPEC Logs: most images
+ * run as root, and it would land in every container log). */
 static void warn_root(struct exec_ctx *c)
 {
 	struct log_ev e;
 
-	if (geteuid() != 0 || c->uid > 0)
+	if (!root_advice(c))
 		return;
 	log_begin(&e, "degrade");
+	log_advisory(&e);
 	log_s(&e, "layer", "user");
-	log_s(&e, "reason", "the command runs as uid 0 (capabilities "
-			    "dropped): files owned by root stay reachable "
-			    "under the policy's paths; --user UID[:GID] "
-			    "runs it as another user");
+	log_s(&e, "reason", root_advice(c));
 	log_end(&e, c->log_fd);
 }
 
