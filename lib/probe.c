@@ -427,6 +427,85 @@ static void layer(struct probe_report *r, int l, int active, const char *how)
 	buf_str(&b);
 }
 
+/* PPid and the real and saved uids of pid from /proc/PID/status. 0, or
+ * -1 (no /proc in the image, the process gone). */
+static int proc_ids(pid_t pid, pid_t *ppid, unsigned *uid, unsigned *suid)
+{
+	char path[48], t[2048], *u, *pp;
+	struct buf b = BUF_ON(path);
+	ssize_t n;
+	int fd;
+
+	buf_puts(&b, "/proc/");
+	buf_putu(&b, (unsigned)pid);
+	buf_puts(&b, "/status");
+	fd = open(buf_str(&b), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, t, sizeof(t) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	t[n] = 0;
+	pp = strstr(t, "\nPPid:");
+	u = strstr(t, "\nUid:");
+	if (!pp || !u)
+		return -1;
+	*ppid = (pid_t)strtol(pp + 6, NULL, 10);
+	/* Uid: real, effective, saved, filesystem */
+	*uid = (unsigned)strtoul(u + 5, &u, 10);
+	strtoul(u, &u, 10);
+	*suid = (unsigned)strtoul(u, NULL, 10);
+	return 0;
+}
+
+/* Landlock's signal scope. kill(pid, 0) to an ancestor gives EPERM when
+ * the ancestor is outside our domain, but DAC gives EPERM too when the
+ * ancestor belongs to another user: only an EPERM where DAC allows the
+ * signal (a uid in common, as kill_ok_by_cred, or CAP_KILL) shows the
+ * scope. Ancestors inside our own domain may be signalled either way, so
+ * "allowed" shows no scope only when no EPERM stayed unexplained. */
+static void scope_check(struct probe_report *r)
+{
+	const struct probe_self *s = &r->self;
+	int cap_kill = (s->cap_eff >> CAP_KILL) & 1;
+	int allowed = 0, unknown = 0;
+	pid_t pid = getppid();
+
+	for (int depth = 0; pid > 0 && depth < 64; depth++) {
+		unsigned tuid = 0, tsuid = 0;
+		pid_t next = 0;
+		int known = proc_ids(pid, &next, &tuid, &tsuid) == 0;
+		int dac = cap_kill || (known &&
+				       (s->euid == tsuid || s->euid == tuid ||
+					s->uid == tsuid || s->uid == tuid));
+
+		if (kill(pid, 0) == 0) {
+			allowed++;
+		} else if (errno == EPERM && dac) {
+			layer(r, PL_LANDLOCK_SCOPE, 1,
+			      depth ? "signal to an ancestor of the same uid "
+				      "gave EPERM"
+				    : "signal to the parent (same uid) gave "
+				      "EPERM");
+			return;
+		} else if (errno == EPERM) {
+			unknown++;
+		}
+		if (!known || pid == 1)
+			break;
+		pid = next;
+	}
+	if (unknown || !allowed)
+		layer(r, PL_LANDLOCK_SCOPE, -1,
+		      unknown ? "cannot tell: the ancestors that refuse a "
+				"signal belong to another user (DAC)"
+			      : "cannot tell: no ancestor to signal");
+	else
+		layer(r, PL_LANDLOCK_SCOPE, 0,
+		      "signals to the ancestors are allowed");
+}
+
 /* Which layers confine us. Landlock has no "am I in a domain" query, so we
  * try what a domain would refuse and read the errno: EACCES is Landlock's
  * answer (DAC would not refuse root; a seccomp filter of sb answers EPERM
@@ -464,10 +543,7 @@ void probe_confinement(struct probe_report *r)
 	      !strcmp(dev, "lo") ? "socket() handed out, bound to lo" :
 				   "socket() not bound to lo");
 
-	e = kill(getppid(), 0) < 0 ? errno : 0;
-	layer(r, PL_LANDLOCK_SCOPE, e == EPERM,
-	      e == EPERM ? "signal to the parent gave EPERM" :
-			   "signal to the parent is allowed");
+	scope_check(r);
 
 	layer(r, PL_SECCOMP, r->self.seccomp_mode == 2,
 	      r->self.seccomp_mode == 2 ? "prctl(PR_GET_SECCOMP) = 2 (filter)"
