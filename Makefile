@@ -1,6 +1,7 @@
 # sb - one static binary, many applets. See README.md.
 #   make                 build/sb (static musl, stripped)
 #   make check           every test: unit (ASan/UBSan), fuzz smoke, applets
+#   make check-oci       sb in a scratch OCI bundle under runc (needs root)
 #   make CONFIG=configs/minimal.conf O=build/minimal
 #   make install PREFIX=/usr/local DESTDIR=
 #   make size | bench | fuzz | clean
@@ -100,6 +101,11 @@ check: test-deps $(O)/sb $(UNIT_BIN) $(HELPER_BIN) $(STATIC_BIN) $(FUZZ_BIN)
 # Debian 12's own kernel (6.1) under QEMU/TCG: scripts/check-vm.sh.
 check-vm: $(O)/sb
 	scripts/check-vm.sh $(O)
+
+# sb as the entrypoint of a scratch OCI bundle under runc, once a real
+# seccomp profile (root; about 20 s).
+check-oci: test-deps $(O)/sb $(STATIC_BIN)
+	scripts/check-oci.sh $(O)
 
 fuzz: $(FUZZ_BIN)
 	scripts/fuzz.sh $(O) $${FUZZ_SECONDS:-60}
