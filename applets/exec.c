@@ -62,14 +62,15 @@ static const char exec_help[] =
 	"  --notify-socket PATH  hand the listener to a running sb-notifyd\n"
 	"  --no-proxy       do not start a proxy (one already listens at the\n"
 	"                   policy's proxy address)\n"
-	"  --print-policy   print the effective policy's allowlist and exit\n\n"
+	"  --print-policy   print the effective policy (the default or --policy,\n"
+	"                   the flags, LL_*) in the policy format, and exit\n\n"
 	"The kernel sandboxer's LL_FS_RO, LL_FS_RW, LL_TCP_BIND,\n"
 	"LL_TCP_CONNECT and LL_SCOPED variables replace the matching rules.\n";
 
 enum {
 	X_POLICY = 1, X_BEST, X_REPORT, X_LOG, X_RO, X_RW, X_ALLOW, X_DIRECT,
 	X_BIND, X_DNS, X_ENV, X_PROXY, X_PGROUP, X_RESOLVER, X_HOSTS,
-	X_NOTIFY_SOCKET, X_NO_PROXY, X_USER,
+	X_NOTIFY_SOCKET, X_NO_PROXY, X_USER, X_PRINT_POLICY,
 };
 
 static const struct opt exec_opts[] = {
@@ -91,6 +92,7 @@ static const struct opt exec_opts[] = {
 	{ "notify-socket", 0, 1, X_NOTIFY_SOCKET },
 	{ "no-proxy", 0, 0, X_NO_PROXY },
 	{ "user", 'u', 1, X_USER },
+	{ "print-policy", 0, 0, X_PRINT_POLICY },
 	{ 0, 0, 0, 0 },
 };
 
@@ -1629,12 +1631,40 @@ static void warn_root(struct exec_ctx *c)
 	log_end(&e, c->log_fd);
 }
 
+/* --print-policy: the effective policy, after the default or --policy,
+ * the flags and LL_*, in the policy format; nothing runs. */
+static int print_policy(struct exec_ctx *c, int argc, char **argv)
+{
+	static char out[65536];
+	struct buf b;
+	int r, n;
+
+	if (!getcwd(c->cwd, sizeof(c->cwd)))
+		return fail(c, "unable to find the working directory", 0,
+			    errno);
+	if ((r = load_policy(c, argc, argv)) != 0)
+		return r;
+	buf_init(&b, out, sizeof(out));
+	buf_puts(&b, "# sb-exec --print-policy: ");
+	buf_puts(&b, c->policy_file ? c->policy_file : "the embedded default");
+	buf_puts(&b, ", flags and LL_* applied\n# @cwd is ");
+	buf_puts(&b, c->cwd);
+	buf_puts(&b, strcmp(c->cwd, "/") ? "\n" : " (not made writable)\n");
+	n = policy_format(&c->pol, out + b.len, sizeof(out) - b.len);
+	if (b.over || n < 0)
+		return fail(c, "the policy does not fit the output buffer", 0, 0);
+	b.len += (size_t)n;
+	if (buf_flush(&b, 1) < 0)
+		return fail(c, "unable to write the policy", 0, errno);
+	return EX_OK;
+}
+
 static int exec_main(int argc, char **argv)
 {
 	static struct exec_ctx ctx;
 	struct exec_ctx *c = &ctx;
 	struct optstate s;
-	int id, r;
+	int id, r, print = 0;
 
 	c->log_fd = LOG_STDERR_QUIET;
 	c->proxy_ready = -1;
@@ -1660,6 +1690,8 @@ static int exec_main(int argc, char **argv)
 			c->notify_socket = s.arg;
 		else if (id == X_NO_PROXY)
 			c->no_proxy = 1;
+		else if (id == X_PRINT_POLICY)
+			print = 1;
 		else if (id == X_USER && parse_user(c, s.arg) < 0)
 			return usage_error("bad user (want UID[:GID])", s.arg);
 		else if (id == X_HOSTS)
@@ -1667,6 +1699,8 @@ static int exec_main(int argc, char **argv)
 		else if (id == X_RESOLVER && dns_conf_add_ns(&c->dns, s.arg) < 0)
 			return usage_error("bad resolver", s.arg);
 	}
+	if (print)
+		return print_policy(c, s.i, argv);
 	if (s.i >= argc)
 		return usage_error("missing command", 0);
 	c->cmd = argv + s.i;

@@ -429,6 +429,68 @@ void policy_name_hint(const char *dir, const char *host,
 	buf_str(&b);
 }
 
+static void fmt_dests(struct buf *b, const char *dir, const struct dest *t,
+		      int n)
+{
+	char d[SB_HOST_MAX + 16];
+
+	for (int i = 0; i < n; i++) {
+		dest_format(&t[i], d, sizeof(d));
+		buf_puts(b, dir);
+		buf_putc(b, ' ');
+		buf_puts(b, d);
+		buf_putc(b, '\n');
+	}
+}
+
+int policy_format(const struct policy *p, char *out, size_t cap)
+{
+	struct buf b;
+	char ip[48];
+
+	buf_init(&b, out, cap);
+	buf_puts(&b, p->best_effort ? "best-effort\n" : "enforce\n");
+	ip_format(&p->proxy_ip, ip, sizeof(ip));
+	buf_puts(&b, "proxy ");
+	buf_puts(&b, p->proxy_ip.family == 6 ? "[" : "");
+	buf_puts(&b, ip);
+	buf_puts(&b, p->proxy_ip.family == 6 ? "]:" : ":");
+	buf_putu(&b, p->proxy_port);
+	buf_puts(&b, p->dns ? "\ndns on\n" : "\ndns off\n");
+	buf_puts(&b, p->ipc ? "ipc on\n" : "ipc off\n");
+	buf_puts(&b, p->metadata ? "metadata on\n" : "metadata off\n");
+	for (int i = 0; i < p->npaths; i++) {
+		buf_puts(&b, p->paths[i].mode == PATH_RW ? "rw " : "ro ");
+		buf_puts(&b, p->paths[i].path);
+		buf_putc(&b, '\n');
+	}
+	fmt_dests(&b, "allow", p->allow, p->nallow);
+	fmt_dests(&b, "direct", p->direct, p->ndirect);
+	for (int i = 0; i < p->nbind; i++) {
+		buf_puts(&b, i ? " " : "bind ");
+		buf_putu(&b, p->bind[i]);
+	}
+	buf_puts(&b, p->nbind ? "\n" : "");
+	for (int i = 0; i < p->nenv; i++) {
+		buf_puts(&b, i ? " " : "env ");
+		buf_puts(&b, p->env[i]);
+	}
+	buf_puts(&b, p->nenv ? "\n" : "");
+	if (p->ll_vars & 2) {
+		/* No directive of its own: the Landlock connect ports. */
+		buf_puts(&b, "# LL_TCP_CONNECT:");
+		for (int i = 0; i < p->nll_connect; i++) {
+			buf_putc(&b, ' ');
+			buf_putu(&b, p->ll_connect[i]);
+		}
+		buf_putc(&b, '\n');
+	}
+	if (b.over || b.len >= cap)
+		return -1;
+	buf_str(&b);
+	return (int)b.len;
+}
+
 void policy_err_format(const struct policy_err *e, char *out, size_t cap)
 {
 	struct buf b;

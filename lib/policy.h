@@ -95,6 +95,10 @@ int policy_ip_ok(const struct policy *p, int tabs, const char *host,
 void policy_name_hint(const char *dir, const char *host,
 		      const struct sb_ip *ip, uint16_t port, char *out,
 		      size_t cap);
+/* p in the policy format, one directive a line, such that parsing it
+ * gives p again (sb-exec --print-policy). Bytes written, or -1 if it does
+ * not fit. */
+int policy_format(const struct policy *p, char *out, size_t cap);
 /* Format e as "file:line: what" into out. */
 void policy_err_format(const struct policy_err *e, char *out, size_t cap);
 

@@ -1,8 +1,8 @@
 /* tests/fuzz/policy_fuzz.c - libFuzzer target: the policy parser on
  * arbitrary text, plus the properties that make it safe: a parse either
  * fails with a message or leaves every table within bounds, every path
- * absolute (or @cwd), every port in 1-65535, and each entry re-parsable
- * from its own text. */
+ * absolute (or @cwd), every port in 1-65535, each entry re-parsable
+ * from its own text, and the policy from policy_format's. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		policy_init(&q);
 		if (policy_directive(&q, "allow", out, &e) < 0 ||
 		    memcmp(&q.allow[0], &p.allow[i], sizeof(q.allow[0])))
+			abort();
+	}
+	/* The whole policy's text (--print-policy) parses back to itself. */
+	{
+		static char t1[65536], t2[65536];
+
+		if (policy_format(&p, t1, sizeof(t1)) < 0)
+			abort();
+		policy_init(&q);
+		if (policy_parse(&q, t1, "format", &e) < 0 ||
+		    policy_format(&q, t2, sizeof(t2)) < 0 || strcmp(t1, t2))
 			abort();
 	}
 	return 0;

@@ -137,6 +137,27 @@ int main(void)
 		CHECK(!policy_allows_ip(&P, &ip, 80));
 	}
 
+	/* policy_format: parsing its text gives the same policy back. */
+	{
+		static struct policy Q;
+		static char t1[16384], t2[16384];
+
+		CHECK(parse(policy_default_text) == 0);
+		CHECK(policy_parse(&P, "best-effort\nproxy [::1]:8080\nallow a.b:443 "
+			    "*.c.d:* 10.0.0.0/8:5 [fd00::/8]:*\n"
+			    "direct db.example:5432\nbind 80 81\nenv A=1 B\n"
+			    "dns on\nrw /srv\n", "t2", &E) == 0);
+		CHECK(policy_format(&P, t1, sizeof(t1)) > 0);
+		policy_init(&Q);
+		CHECK(policy_parse(&Q, t1, "fmt", &E) == 0);
+		CHECK(policy_format(&Q, t2, sizeof(t2)) > 0);
+		CHECK(!strcmp(t1, t2));
+		CHECK(Q.nallow == 4 && Q.ndirect == 1 && Q.nbind == 2 &&
+		      Q.nenv == 2 && Q.best_effort && Q.dns &&
+		      Q.proxy_port == 8080 && Q.npaths == P.npaths);
+		CHECK(policy_format(&P, t1, 10) == -1);
+	}
+
 	/* Flags go through the same parser. */
 	policy_init(&P);
 	CHECK(policy_directive(&P, "allow", "example.com:443", &E) == 0);
