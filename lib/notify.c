@@ -1,7 +1,7 @@
 /* lib/notify.c - the seccomp user-notification supervisor: sockets handed
  * out with SECCOMP_IOCTL_NOTIF_ADDFD, connect() decided by address and
- * performed on our own reference, direct destinations relayed with
- * splice(). One thread, one epoll loop for every sandbox served: nothing
+ * performed on our own reference; a direct destination gets a socket of
+ * ours, connected and installed in place of the target's. One thread, one epoll loop for every sandbox served: nothing
  * here waits on a target except the single memory read of an address (see
  * handle_connect). References: seccomp_unotify(2), ../shared/KERNEL-NOTES.md
  * section 2, SPEC "sb-notifyd". */
@@ -33,18 +33,13 @@
 #include "sb.h"
 #include "sys.h"
 
-enum { NS_FREE, NS_FRESH, NS_CONNECTING, NS_RELAY_OUT, NS_RELAY_IN };
-enum {
-	EV_LISTENER = 1, EV_SIGNAL, EV_CTL, EV_CTLCONN, EV_RELAY_L, EV_SOCK,
-	EV_RELAY_A, EV_RELAY_O,
-};
+enum { NS_FREE, NS_FRESH, NS_CONNECTING, NS_DIRECT };
+enum { EV_LISTENER = 1, EV_SIGNAL, EV_CTL, EV_CTLCONN, EV_SOCK };
 
 #define TAG(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
 /* The longest a connect() is waited for: the kernel's own SYN retries
  * (tcp_syn_retries = 6) give up after about 127 s. */
 #define CONNECT_MS 130000
-#define ACCEPT_MS 5000          /* our loopback hop of a direct connect */
-#define NB_WAIT_MS 200          /* a non-blocking direct connect waits */
 #define CTL_MS 2000             /* a control client has this to send */
 #define REF_TTL_MS 60000        /* unconnected references, under pressure */
 #define RECLAIM_FDS 4096        /* fd table entries reclaim() reads */
@@ -462,10 +457,12 @@ int notify_decide(const struct policy *p, const struct pin_table *pins,
 
 /* ---- the table of handed-out sockets ---------------------------------- */
 
+/* A connecting socket is watched for the end of its handshake: ours in
+ * place of the target's for a direct destination, else the target's. */
 static void sock_unwatch(struct notify_ctx *n, struct notify_sock *s)
 {
 	if (s->watched)
-		ep_del(n, s->fd);
+		ep_del(n, s->ofd >= 0 ? s->ofd : s->fd);
 	s->watched = 0;
 }
 
@@ -476,7 +473,8 @@ static int sock_watch(struct notify_ctx *n, int si)
 
 	if (s->watched)
 		return 0;
-	r = ep_add(n, s->fd, EPOLLOUT, TAG(EV_SOCK, si));
+	r = ep_add(n, s->ofd >= 0 ? s->ofd : s->fd, EPOLLOUT,
+		   TAG(EV_SOCK, si));
 	s->watched = r == 0;
 	return r;
 }
@@ -489,6 +487,7 @@ static void sock_free(struct notify_ctx *n, int si)
 	if (s->state == NS_FREE)
 		return;
 	sock_unwatch(n, s);
+	close_fd(&s->ofd);
 	close_fd(&s->fd);
 	n->lis[s->lis].nsocks--;
 	n->nsocks--;
@@ -805,11 +804,17 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 		connect_over(n, si, s->id, -ENOMEM);
 }
 
+static void direct_event(struct notify_ctx *n, int si);
+
 static void sock_event(struct notify_ctx *n, int si)
 {
 	struct notify_sock *s = &n->socks[si];
 	int st, e;
 
+	if (s->state == NS_DIRECT && s->watched) {
+		direct_event(n, si);
+		return;
+	}
 	if (s->state != NS_CONNECTING || !s->watched)
 		return;
 	st = tcp_state(s->fd);
@@ -825,392 +830,223 @@ static void sock_event(struct notify_ctx *n, int si)
 	}
 }
 
-/* ---- direct destinations: the relay ----------------------------------- */
+/* ---- direct destinations: our own socket in place of the target's ---- */
 
-static void relay_free(struct notify_ctx *n, int ri)
+/* Options a program sets before connect(), carried over to our socket
+ * where they differ from a fresh socket's (what it never set keeps the
+ * kernel's default: autotuned buffers stay autotuned). */
+static const struct { int level, name; } carried[] = {
+	{ SOL_SOCKET, SO_KEEPALIVE }, { SOL_SOCKET, SO_LINGER },
+	{ SOL_SOCKET, SO_RCVTIMEO }, { SOL_SOCKET, SO_SNDTIMEO },
+	{ SOL_SOCKET, SO_PRIORITY }, { SOL_SOCKET, SO_OOBINLINE },
+	{ SOL_SOCKET, SO_RCVLOWAT }, { SOL_SOCKET, SO_SNDBUF },
+	{ SOL_SOCKET, SO_RCVBUF }, { SOL_SOCKET, SO_REUSEADDR },
+	{ SOL_SOCKET, SO_REUSEPORT },
+	{ IPPROTO_TCP, TCP_NODELAY }, { IPPROTO_TCP, TCP_KEEPIDLE },
+	{ IPPROTO_TCP, TCP_KEEPINTVL }, { IPPROTO_TCP, TCP_KEEPCNT },
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT }, { IPPROTO_TCP, TCP_MAXSEG },
+	{ IPPROTO_TCP, TCP_CORK }, { IPPROTO_TCP, TCP_NOTSENT_LOWAT },
+	{ IPPROTO_TCP, TCP_WINDOW_CLAMP }, { IPPROTO_TCP, TCP_SYNCNT },
+	{ IPPROTO_TCP, TCP_CONGESTION },
+	{ IPPROTO_IP, IP_TOS }, { IPPROTO_IP, IP_TTL },
+	{ IPPROTO_IPV6, IPV6_TCLASS }, { IPPROTO_IPV6, IPV6_UNICAST_HOPS },
+	{ IPPROTO_IPV6, IPV6_V6ONLY },
+};
+
+static void carry_options(int from, int to, int family)
 {
-	struct notify_relay *rl = &n->relays[ri];
+	for (size_t i = 0; i < LEN(carried); i++) {
+		int lv = carried[i].level, nm = carried[i].name, v;
+		char a[32], b[32];
+		socklen_t la = sizeof(a), lb = sizeof(b);
 
-	if (!rl->used)
-		return;
-	ep_del(n, rl->a);
-	ep_del(n, rl->o);
-	close_fd(&rl->a);
-	close_fd(&rl->o);
-	for (int d = 0; d < 2; d++) {
-		close_fd(&rl->pipe[d][0]);
-		close_fd(&rl->pipe[d][1]);
-	}
-	if (rl->sock >= 0 && n->socks[rl->sock].relay == ri)
-		n->socks[rl->sock].relay = -1;
-	rl->used = 0;
-	n->nrelays--;
-}
-
-/* Pipes first: whatever fails, fails before any connection exists. */
-static int relay_alloc(struct notify_ctx *n)
-{
-	for (int i = 0; i < NOTIFY_MAX_RELAYS; i++) {
-		struct notify_relay *rl = &n->relays[i];
-
-		if (rl->used)
+		if ((lv == IPPROTO_IPV6 && family != AF_INET6) ||
+		    getsockopt(from, lv, nm, a, &la) < 0 ||
+		    getsockopt(to, lv, nm, b, &lb) < 0 ||
+		    (la == lb && !memcmp(a, b, la)))
 			continue;
-		memset(rl, 0, sizeof(*rl));
-		rl->a = rl->o = rl->sock = -1;
-		rl->pipe[0][0] = rl->pipe[0][1] = -1;
-		rl->pipe[1][0] = rl->pipe[1][1] = -1;
-		rl->used = 1;
-		n->nrelays++;
-		for (int d = 0; d < 2; d++) {
-			int sz;
-
-			if (pipe2(rl->pipe[d], O_NONBLOCK | O_CLOEXEC) < 0) {
-				int r = -errno;
-
-				relay_free(n, i);
-				return r;
-			}
-			sz = fcntl(rl->pipe[d][0], F_GETPIPE_SZ);
-			rl->cap[d] = sz > 0 ? (uint32_t)sz : 4096;
+		/* The kernel doubles a buffer size it is given. */
+		if (lv == SOL_SOCKET && (nm == SO_SNDBUF || nm == SO_RCVBUF) &&
+		    la == sizeof(v)) {
+			memcpy(&v, a, sizeof(v));
+			v /= 2;
+			memcpy(a, &v, sizeof(v));
 		}
-		return i;
+		(void)setsockopt(to, lv, nm, a, la);
 	}
-	return -ENOBUFS;
 }
 
-/* Not a clean close: a reset, so that the target learns its direct
- * connection failed after all. */
-static void set_reset(int fd)
+/* A local port the program bound before connect(): ours takes it (both
+ * with SO_REUSEADDR, neither listening: the kernel lets them share it
+ * until the old socket goes). 0 or -errno. */
+static int carry_bind(int from, int to)
 {
-	struct linger l = { 1, 0 };
-
-	if (fd >= 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-}
-
-/* Splice both ways until neither moves. The sockets are edge-triggered:
- * each stops only on EAGAIN from a socket (its next edge wakes us) or on a
- * full pipe (which only the other socket's writability drains). */
-static void relay_pump(struct notify_ctx *n, int ri)
-{
-	struct notify_relay *rl = &n->relays[ri];
-	int fds[2] = { rl->a, rl->o };
-	int moved;
-
-	do {
-		moved = 0;
-		for (int d = 0; d < 2; d++) {
-			int src = fds[d], dst = fds[!d];
-			ssize_t k;
-
-			if (!rl->eof[d] && rl->fill[d] < rl->cap[d]) {
-				k = splice(src, NULL, rl->pipe[d][1], NULL,
-					   rl->cap[d] - rl->fill[d],
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-				if (k > 0)
-					rl->fill[d] += (uint32_t)k;
-				else if (k == 0)
-					rl->eof[d] = 1;
-				else if (errno != EAGAIN && errno != EINTR)
-					goto broken;
-				moved |= k >= 0;
-			}
-			if (rl->fill[d]) {
-				k = splice(rl->pipe[d][0], NULL, dst, NULL,
-					   rl->fill[d],
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-				if (k > 0) {
-					rl->fill[d] -= (uint32_t)k;
-					moved = 1;
-				} else if (k < 0 && errno != EAGAIN &&
-					   errno != EINTR) {
-					goto broken;
-				}
-			}
-			if (rl->eof[d] && !rl->fill[d] && !rl->shut[d]) {
-				(void)shutdown(dst, SHUT_WR);
-				rl->shut[d] = 1;
-			}
-		}
-	} while (moved);
-	if (rl->shut[0] && rl->shut[1])
-		relay_free(n, ri);
-	return;
-broken:
-	/* One end was reset: so is the other. */
-	set_reset(rl->a);
-	set_reset(rl->o);
-	relay_free(n, ri);
-}
-
-/* Our loopback listener for the target's end of direct connections
- * (k: 0 IPv4, 1 IPv6), and its address. */
-static int relay_listener(struct notify_ctx *n, int k,
-			  struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sb_ip lo;
-	int fd = n->relay_lfd[k], one = 1;
-
-	memset(&lo, 0, sizeof(lo));
-	lo.family = k ? 6 : 4;
-	if (k) {
-		lo.a[15] = 1;
-	} else {
-		lo.a[0] = 127;
-		lo.a[3] = 1;
-	}
-	if (fd < 0) {
-		*len = sockaddr_make(&lo, 0, ss);
-		fd = socket(k ? AF_INET6 : AF_INET,
-			    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return -errno;
-		if ((k && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-				     sizeof(one)) < 0) ||
-		    bind(fd, (struct sockaddr *)ss, *len) < 0 ||
-		    listen(fd, 128) < 0 ||
-		    ep_add(n, fd, EPOLLIN, TAG(EV_RELAY_L, k)) < 0) {
-			int r = -errno;
-
-			(void)close(fd);
-			return r;
-		}
-		n->relay_lfd[k] = fd;
-	}
-	*len = sizeof(*ss);
-	if (getsockname(fd, (struct sockaddr *)ss, len) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Take back the target's connect towards our listener (it sees
- * ECONNRESET). */
-static void unlink_sock(int fd)
-{
-	struct sockaddr un;
-
-	memset(&un, 0, sizeof(un));
-	un.sa_family = AF_UNSPEC;
-	(void)connect(fd, &un, sizeof(un));
-}
-
-/* The direct connect failed (err) or was given up. A target still waiting
- * hears err, as the kernel would say it; one answered EINPROGRESS early
- * (relay_early) has its socket reset. */
-static void relay_fail(struct notify_ctx *n, int ri, int err)
-{
-	struct notify_relay *rl = &n->relays[ri];
-	int si = rl->sock;
-	struct notify_sock *s;
-
-	set_reset(rl->a);
-	relay_free(n, ri);
-	if (si < 0)
-		return;
-	s = &n->socks[si];
-	s->relay = -1;
-	if (s->state == NS_RELAY_IN)
-		unlink_sock(s->fd);
-	connect_over(n, si, s->id, err);
-}
-
-/* Connect the target's socket (our reference) to our loopback listener;
- * relay_accept pairs the two ends by that socket's local port. */
-static int relay_link(struct notify_ctx *n, int ri)
-{
-	struct notify_relay *rl = &n->relays[ri];
-	struct notify_sock *s = &n->socks[rl->sock];
 	struct sockaddr_storage ss;
-	socklen_t len;
-	int k = s->family == AF_INET6, fl, r;
+	socklen_t len = sizeof(ss);
+	struct sb_ip ip;
+	uint16_t port = 0;
+	int one = 1;
 
-	r = relay_listener(n, k, &ss, &len);
-	if (r < 0)
-		return r;
-	fl = fcntl(s->fd, F_GETFL);
-	if (fl < 0)
+	if (getsockname(from, (struct sockaddr *)&ss, &len) < 0)
 		return -errno;
-	r = connect_nb(s->fd, fl, &ss, len);
-	if (r < 0 && r != -EINPROGRESS)
-		return r;
-	len = sizeof(ss);
-	if (getsockname(s->fd, (struct sockaddr *)&ss, &len) < 0)
-		return -errno;
-	s->local_port = ss.ss_family == AF_INET6 ?
-			ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
-			ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	s->state = NS_RELAY_IN;
-	set_deadline(n, s, now_ms() + ACCEPT_MS);
-	return 0;
+	if (sockaddr_parse(&ss, len, &ip, &port) < 0 || port == 0)
+		return 0;
+	(void)setsockopt(from, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	(void)setsockopt(to, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	return bind(to, (struct sockaddr *)&ss, len) < 0 ? -errno : 0;
 }
 
-static const uint32_t relay_et = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-
-/* The outward connect is over: on success the target's socket is linked
- * to our listener (unless it was already, early), and bytes flow once
- * both ends are there. */
-static void relay_o_done(struct notify_ctx *n, int ri, int err)
+/* The descriptor's close-on-exec flag, from /proc/TID/fdinfo/FD. */
+static int target_fd_cloexec(pid_t tid, int fd)
 {
-	struct notify_relay *rl = &n->relays[ri];
-	struct epoll_event e;
-	int r;
+	char path[48], mem[256], *f;
+	unsigned long v = 0;
+	ssize_t len;
 
-	if (err) {
-		relay_fail(n, ri, err);
-		return;
-	}
-	rl->o_ok = 1;
-	memset(&e, 0, sizeof(e));
-	e.events = relay_et;
-	e.data.u64 = TAG(EV_RELAY_O, ri);
-	if (epoll_ctl(n->epfd, EPOLL_CTL_MOD, rl->o, &e) < 0) {
-		relay_fail(n, ri, -errno);
-		return;
-	}
-	if (rl->sock >= 0 && n->socks[rl->sock].state == NS_RELAY_OUT) {
-		r = relay_link(n, ri);
-		if (r < 0)
-			relay_fail(n, ri, r);
-		return;
-	}
-	if (rl->a >= 0)
-		relay_pump(n, ri);
+	len = file_read(proc_path(path, sizeof(path), tid, "fdinfo", fd), mem,
+			sizeof(mem));
+	if (len <= 0 || !(f = strstr(mem, "flags:")))
+		return 0;
+	for (f += 6; *f == ' ' || *f == '\t'; f++)
+		;
+	for (; *f >= '0' && *f <= '7' && v < (1UL << 40); f++)
+		v = v << 3 | (unsigned long)(*f - '0');     /* octal */
+	return (v & O_CLOEXEC) != 0;
 }
 
-/* The target's end arrived at our listener: answer it (0) if it still
- * waits, drop our reference, and relay, or hold its bytes until the
- * outward connect is over. */
-static void relay_start(struct notify_ctx *n, int si, int a)
+/* Our connected (or connecting) socket takes the place of the target's
+ * at the same descriptor number (ADDFD with SETFD, atomic as dup2), then
+ * the connect() is answered with err (0, or -EINPROGRESS for the target
+ * to poll the socket it now holds). From here no byte passes through us,
+ * and the only way out of that socket is its checked destination: every
+ * later connect() on it is notified, and it is not ours. If the number no
+ * longer names the socket we checked (another thread closed it), nothing
+ * is installed: the target gets the answer its kernel connect would have
+ * given on a file it no longer holds. */
+static void direct_install(struct notify_ctx *n, int si, uint64_t id, int err)
 {
 	struct notify_sock *s = &n->socks[si];
-	int ri = s->relay;
-	struct notify_relay *rl = &n->relays[ri];
+	struct sb_notif_addfd add;
+	struct stat st;
+	uint64_t ino = 0;
+	int r;
 
-	rl->a = a;
-	if (ep_add(n, a, relay_et, TAG(EV_RELAY_A, ri)) < 0) {
-		relay_fail(n, ri, -ENOMEM);
-		return;
-	}
-	rl->sock = -1;
-	s->relay = -1;
-	connect_over(n, si, s->id, 0);
-	if (rl->o_ok)
-		relay_pump(n, ri);
-}
-
-/* Connections to our loopback listener: each must be the target's socket
- * we just connected there (its local port); anyone else on the machine
- * who finds the port is turned away. */
-static void relay_accept(struct notify_ctx *n, int k)
-{
-	for (int tries = 0; tries < 64; tries++) {
-		struct sockaddr_storage peer;
-		socklen_t len = sizeof(peer);
-		uint16_t port;
-		int a, si;
-
-		a = accept4(n->relay_lfd[k], (struct sockaddr *)&peer, &len,
-			    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (a < 0)
+	sock_unwatch(n, s);
+	if (target_fd_ino(s->tid, s->tfd, &ino) == 0 && ino == s->ino &&
+	    fstat(s->ofd, &st) == 0) {
+		if (!s->nonblock)
+			(void)fcntl(s->ofd, F_SETFL, 0);   /* as the target's */
+		memset(&add, 0, sizeof(add));
+		add.id = id;
+		add.flags = SECCOMP_ADDFD_FLAG_SETFD;
+		add.srcfd = (uint32_t)s->ofd;
+		add.newfd = (uint32_t)s->tfd;
+		add.newfd_flags = target_fd_cloexec(s->tid, s->tfd) ?
+				  O_CLOEXEC : 0;
+		r = sys_notif_ioctl(n->lis[s->lis].fd, SB_NOTIF_ADDFD, &add);
+		if (r < 0) {
+			/* ENOENT: interrupted before it was installed; the
+			 * connect() comes again and finds this socket still
+			 * ours and unconnected. */
+			close_fd(&s->ofd);
+			if (r == -ENOENT) {
+				s->state = NS_FRESH;
+				s->id = 0;
+			} else {
+				connect_over(n, si, id, r);
+			}
 			return;
-		port = peer.ss_family == AF_INET6 ?
-		       ntohs(((struct sockaddr_in6 *)&peer)->sin6_port) :
-		       ntohs(((struct sockaddr_in *)&peer)->sin_port);
-		for (si = 0; si < NOTIFY_MAX_SOCKS; si++) {
-			struct notify_sock *s = &n->socks[si];
-
-			if (s->state == NS_RELAY_IN && s->local_port == port &&
-			    (s->family == AF_INET6) == k && s->relay >= 0)
-				break;
 		}
-		if (si == NOTIFY_MAX_SOCKS) {
-			(void)close(a);
-			continue;
+		s->ino = (uint64_t)st.st_ino;   /* what the target holds now */
+		if (err == -EINPROGRESS) {
+			/* Still connecting: we follow our socket (the old one
+			 * goes) until its handshake is over, so that another
+			 * connect() meanwhile gets EALREADY, as from the
+			 * kernel. */
+			answer_sock(n, s, id, err);
+			close_fd(&s->fd);
+			s->fd = s->ofd;
+			s->ofd = -1;
+			s->state = NS_CONNECTING;
+			s->id = 0;
+			set_deadline(n, s, now_ms() + CONNECT_MS);
+			if (sock_watch(n, si) < 0)
+				connect_over(n, si, 0, 0);
+			return;
 		}
-		relay_start(n, si, a);
 	}
+	close_fd(&s->ofd);
+	connect_over(n, si, id, err);
 }
 
-static void relay_o_event(struct notify_ctx *n, int ri)
-{
-	struct notify_relay *rl = &n->relays[ri];
-	int st, e;
-
-	if (!rl->used)
-		return;
-	if (rl->o_ok) {
-		if (rl->a >= 0)
-			relay_pump(n, ri);
-		return;
-	}
-	st = tcp_state(rl->o);
-	if (st == TCPS_SYN_SENT || st == TCPS_SYN_RECV)
-		return;
-	e = sock_error(rl->o);
-	relay_o_done(n, ri, e ? -e : st == TCPS_CLOSE ? -ECONNREFUSED : 0);
-}
-
-/* A direct destination: the target's socket can only reach loopback, so
- * sb connects outward itself and relays. The target gets its answer when
- * the outward connect is over - 0 or what that connect said - so a refused
- * or unreachable destination looks as it would unconfined. A non-blocking
- * socket waits so at most NB_WAIT_MS; then it is answered EINPROGRESS and
- * linked early (its pollers must not see a socket that is merely not yet
- * connected as writable), and reset if the outward connect fails. */
+/* A direct destination, checked: connect a socket of our own to it (not
+ * bound to lo), with what the target had set on its socket. A blocking
+ * connect() is answered once the handshake is over; a non-blocking one
+ * at once, with EINPROGRESS. */
 static void start_direct(struct notify_ctx *n, int si, uint64_t id)
 {
 	struct notify_sock *s = &n->socks[si];
-	struct notify_relay *rl;
 	struct sockaddr_storage ss;
-	socklen_t len = sockaddr_make(&s->ip, s->port, &ss);
-	int64_t now = now_ms();
-	int ri, r;
+	socklen_t len = make_addr(s->family, &s->ip, s->port, &ss);
+	struct timeval tv = { 0, 0 };
+	socklen_t tl = sizeof(tv);
+	int r;
 
-	ri = relay_alloc(n);
-	if (ri < 0) {
-		log_plain(n, "error", "no room for a direct connection", ri);
-		connect_over(n, si, id, ri);
+	s->ofd = socket(s->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+	if (s->ofd < 0) {
+		connect_over(n, si, id, -errno);
 		return;
 	}
-	rl = &n->relays[ri];
-	rl->o = socket(s->ip.family == 4 ? AF_INET : AF_INET6,
-		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	r = rl->o < 0 ? -errno : 0;
-	if (r == 0 && connect(rl->o, (struct sockaddr *)&ss, len) < 0)
+	carry_options(s->fd, s->ofd, s->family);
+	r = carry_bind(s->fd, s->ofd);
+	if (r == 0 && connect(s->ofd, (struct sockaddr *)&ss, len) < 0)
 		r = -errno;
-	if (r == 0 || r == -EINPROGRESS)
-		r = ep_add(n, rl->o, EPOLLOUT, TAG(EV_RELAY_O, ri)) < 0 ?
-		    -ENOMEM : r;
-	if (r < 0 && r != -EINPROGRESS) {
-		relay_free(n, ri);
+	if (r == 0 || (r == -EINPROGRESS && s->nonblock)) {
+		direct_install(n, si, id, r);
+		return;
+	}
+	if (r != -EINPROGRESS) {
+		close_fd(&s->ofd);
 		connect_over(n, si, id, r);
 		return;
 	}
-	rl->sock = si;
-	rl->deadline = now + CONNECT_MS;
-	s->relay = (int16_t)ri;
-	s->state = NS_RELAY_OUT;
-	s->undelivered = 0;
+	s->state = NS_DIRECT;
 	s->id = id;
-	set_deadline(n, s, now + (s->nonblock ? NB_WAIT_MS : CONNECT_MS));
-	if (r == 0)
-		relay_o_done(n, ri, 0);
+	s->undelivered = 0;
+	s->timeo = 0;
+	if (getsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl) == 0 &&
+	    (tv.tv_sec || tv.tv_usec) && tv.tv_sec < CONNECT_MS / 1000) {
+		s->timeo = 1;
+		set_deadline(n, s, now_ms() + tv.tv_sec * 1000 +
+			     tv.tv_usec / 1000);
+	} else {
+		set_deadline(n, s, now_ms() + CONNECT_MS);
+	}
+	if (sock_watch(n, si) < 0) {
+		close_fd(&s->ofd);
+		connect_over(n, si, id, -ENOMEM);
+	}
 }
 
-/* Linked first, answered after: a target polling a socket that is merely
- * not connected yet would see it writable, and write into nothing. */
-static void relay_early(struct notify_ctx *n, int si)
+/* Our socket's handshake is over. */
+static void direct_event(struct notify_ctx *n, int si)
 {
 	struct notify_sock *s = &n->socks[si];
-	int ri = s->relay, r;
+	int st = tcp_state(s->ofd), e;
 
-	r = relay_link(n, ri);
-	if (r < 0) {
-		relay_fail(n, ri, r);
+	if (st == TCPS_SYN_SENT || st == TCPS_SYN_RECV)
+		return;
+	e = sock_error(s->ofd);
+	if (e) {
+		/* Refused, unreachable: the target's socket stays as it
+		 * was, unconnected and ours, as after a failed connect. */
+		sock_unwatch(n, s);
+		close_fd(&s->ofd);
+		connect_over(n, si, s->id, -e);
 		return;
 	}
-	answer_sock(n, s, s->id, -EINPROGRESS);
-	s->id = 0;
+	direct_install(n, si, s->id, 0);
 }
 
 /* ---- deadlines -------------------------------------------------------- */
@@ -1220,14 +1056,16 @@ static void sock_deadline(struct notify_ctx *n, int si, int64_t now)
 	struct notify_sock *s = &n->socks[si];
 	struct sockaddr un;
 
-	if (s->state == NS_RELAY_OUT && s->nonblock && s->id &&
-	    s->relay >= 0) {
-		relay_early(n, si);
-		return;
-	}
-	if (s->state == NS_RELAY_OUT || s->state == NS_RELAY_IN) {
-		if (s->relay >= 0)
-			relay_fail(n, s->relay, -ETIMEDOUT);
+	if (s->state == NS_DIRECT) {
+		if (s->timeo) {
+			/* SO_SNDTIMEO ran out: EINPROGRESS, and the connect
+			 * goes on in the socket the target now holds. */
+			direct_install(n, si, s->id, -EINPROGRESS);
+			return;
+		}
+		sock_unwatch(n, s);
+		close_fd(&s->ofd);
+		connect_over(n, si, s->id, -ETIMEDOUT);
 		return;
 	}
 	if (s->id && s->timeo) {
@@ -1293,14 +1131,6 @@ static void sweep(struct notify_ctx *n, int64_t now)
 			sock_deadline(n, i, now);
 		else if (s->deadline)
 			set_deadline(n, s, s->deadline);
-	}
-	/* Linked early, its outward connect still not over. */
-	for (int i = 0; i < NOTIFY_MAX_RELAYS; i++) {
-		struct notify_relay *rl = &n->relays[i];
-
-		if (rl->used && !rl->o_ok && rl->sock < 0 &&
-		    now >= rl->deadline)
-			relay_fail(n, i, -ETIMEDOUT);
 	}
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		if (n->ctl[i].fd >= 0 && now >= n->ctl[i].deadline)
@@ -1535,7 +1365,7 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 	v = notify_decide(n->p, n->pins, &c->ip, c->port, &w.reason, &w.host);
 	if (v == NOTIFY_DIRECT && s->type != SOCK_STREAM) {
 		v = NOTIFY_DENY;
-		w.reason = "direct destinations are relayed for TCP only";
+		w.reason = "direct destinations are connected for TCP only";
 	}
 	if (v == NOTIFY_DENY) {
 		/* Our reference goes too: a socket refused once gets no
@@ -1554,6 +1384,7 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 	s->ip = c->ip;
 	s->port = c->port;
 	s->tid = (pid_t)c->req->pid;
+	s->tfd = (int)c->req->data.args[0];
 	w.event = "allow";
 	log_target(n, s->tid, &w);
 	if (v == NOTIFY_PROXY)
@@ -1738,7 +1569,7 @@ static void handle_socket(struct notify_ctx *n, int li,
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
 	s->lis = (int16_t)li;
-	s->relay = -1;
+	s->ofd = -1;
 	s->state = NS_FRESH;
 	s->family = (uint8_t)domain;
 	s->type = (uint8_t)base;
@@ -1771,8 +1602,6 @@ static void listener_drop(struct notify_ctx *n, int li)
 
 		if (s->state == NS_FREE || s->lis != li)
 			continue;
-		if (s->relay >= 0)
-			relay_free(n, s->relay);
 		sock_free(n, i);
 	}
 	for (int i = 0; i < NOTIFY_MAX_DONE; i++)
@@ -1782,8 +1611,6 @@ static void listener_drop(struct notify_ctx *n, int li)
 	close_fd(&n->lis[li].fd);
 	n->lis[li].nsocks = 0;
 	n->nlisteners--;
-	if (n->nlisteners == 0)
-		n->drain_until = now_ms() + NOTIFY_DRAIN_MS;
 }
 
 static void handle_notification(struct notify_ctx *n, int li)
@@ -2061,7 +1888,6 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 	n->pins = pins;
 	n->log_fd = log_fd;
 	n->epfd = n->sigfd = n->ctl_fd = -1;
-	n->relay_lfd[0] = n->relay_lfd[1] = -1;
 	for (int i = 0; i < NOTIFY_MAX_LISTENERS; i++)
 		n->lis[i].fd = -1;
 	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
@@ -2116,8 +1942,6 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 
 void notify_close(struct notify_ctx *n)
 {
-	for (int i = 0; i < NOTIFY_MAX_RELAYS; i++)
-		relay_free(n, i);
 	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)
 		sock_free(n, i);
 	for (int i = 0; i < NOTIFY_MAX_LISTENERS; i++)
@@ -2126,7 +1950,6 @@ void notify_close(struct notify_ctx *n)
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		close_fd(&n->ctl[i].fd);
 	for (int k = 0; k < 2; k++) {
-		close_fd(&n->relay_lfd[k]);
 		while (n->npool[k] > 0)
 			close_fd(&n->pool[k][--n->npool[k]]);
 	}
@@ -2156,19 +1979,8 @@ static int dispatch(struct notify_ctx *n, const struct epoll_event *e)
 	case EV_CTLCONN:
 		ctl_read(n, i);
 		break;
-	case EV_RELAY_L:
-		relay_accept(n, i);
-		break;
 	case EV_SOCK:
 		sock_event(n, i);
-		break;
-	case EV_RELAY_A:
-		if (n->relays[i].used && n->relays[i].a >= 0 &&
-		    n->relays[i].o_ok)
-			relay_pump(n, i);
-		break;
-	case EV_RELAY_O:
-		relay_o_event(n, i);
 		break;
 	}
 	return 0;
@@ -2209,8 +2021,7 @@ int notify_run(struct notify_ctx *n, int control_fd)
 		int timeout = 1000;
 
 		now = now_ms();
-		if (control_fd < 0 && n->nlisteners == 0 &&
-		    (n->nrelays == 0 || now >= n->drain_until))
+		if (control_fd < 0 && n->nlisteners == 0)
 			break;
 		if (n->next_deadline && n->next_deadline - now < timeout)
 			timeout = n->next_deadline > now ?

@@ -33,10 +33,9 @@
  *		_exit(notify_run(n, -1) < 0 ? 125 : 0);
  *	        then the parent closes its own copy of the listener, sends
  *	        the ack, and goes on reaping: the supervisor's notify_run
- *	        returns once every task of the sandbox has exited AND been
- *	        reaped (the kernel raises POLLHUP on the listener only then),
- *	        after draining direct relays for up to NOTIFY_DRAIN_MS, or on
- *	        SIGTERM.
+ *	        returns once every task of the sandbox has exited (the kernel
+ *	        raises POLLHUP on the listener then, a moment before the last
+ *	        one can be reaped), or on SIGTERM.
  *	With --notify-socket PATH instead: notify_send_listener(PATH, fd)
  *	hands the listener to a running sb-notifyd; then close it.
  *
@@ -62,10 +61,8 @@
 #define NOTIFY_MAX_LISTENERS 64     /* sandboxes one supervisor serves */
 #define NOTIFY_MAX_SOCKS 1024       /* handed-out sockets not yet connected */
 #define NOTIFY_SOCKS_PER_LISTENER 512
-#define NOTIFY_MAX_RELAYS 128       /* direct connections in flight */
 #define NOTIFY_MAX_DONE 256         /* connected sockets remembered */
 #define NOTIFY_MAX_CTL 8            /* control connections being served */
-#define NOTIFY_DRAIN_MS 2000        /* relays kept after the last target */
 #define NOTIFY_POOL 4               /* sockets made ahead, per family */
 
 enum notify_verdict { NOTIFY_DENY = 0, NOTIFY_PROXY, NOTIFY_DIRECT };
@@ -79,7 +76,8 @@ struct notify_listener {
 struct notify_sock {
 	int fd;                     /* our reference; -1: free slot */
 	int16_t lis;                /* listener (sandbox) it belongs to */
-	int16_t relay;              /* relays[] while a direct connect runs */
+	int ofd;                    /* direct: ours, to take its place; or -1 */
+	int tfd;                    /* the target's descriptor number */
 	uint8_t state;              /* NS_* in notify.c */
 	uint8_t family;             /* AF_INET or AF_INET6 */
 	uint8_t type;               /* SOCK_STREAM or SOCK_DGRAM */
@@ -89,26 +87,12 @@ struct notify_sock {
 	uint8_t timeo;              /* deadline is the socket's SO_SNDTIMEO */
 	uint8_t seen;               /* reclaim(): in its creator's table */
 	uint16_t port;              /* the checked destination */
-	uint16_t local_port;        /* relay: our end, to match the accept */
 	int uerr;                   /* the undelivered answer */
 	pid_t tid;                  /* who asked, for the log */
 	uint64_t ino;               /* sockfs inode: what /proc/TID/fd says */
 	uint64_t id;                /* notification still to answer, or 0 */
 	int64_t born, deadline;     /* CLOCK_MONOTONIC ms */
 	struct sb_ip ip;
-};
-
-/* A direct destination: the sandbox's socket reaches an accepted loopback
- * connection (a); sb connects outward (o) and splices between them. */
-struct notify_relay {
-	int a, o;                   /* -1 when not (yet) there */
-	int sock;                   /* socks[] while it is set up, or -1 */
-	int pipe[2][2];             /* [0]: a -> o, [1]: o -> a */
-	uint32_t fill[2], cap[2];   /* bytes in each pipe, its size */
-	uint8_t eof[2], shut[2];
-	uint8_t used;
-	uint8_t o_ok;               /* the outward connect is up */
-	int64_t deadline;           /* for the outward connect */
 };
 
 /* A socket connected on the target's behalf, reference dropped: a repeated
@@ -134,17 +118,15 @@ struct notify_ctx {
 	const struct pin_table *pins;
 	int log_fd;                 /* JSON Lines; -1: none */
 	int epfd, sigfd, ctl_fd;
-	int relay_lfd[2];           /* loopback listeners: [0] v4, [1] v6 */
 	int ptrace_cap;             /* CAP_SYS_PTRACE held (see read_begin) */
 	uint32_t caps[2][3];        /* our capability sets, as capget(2) */
 	uid_t euid;                 /* whose targets are "ours" (read_begin) */
 	uint8_t mem_how;            /* NOTIFY_MEM_*: how targets are read */
 	int ll_abi;                 /* the kernel's Landlock ABI (UNIX connects) */
 	int degraded_sync;          /* sync wake-up missing, said once */
-	int nlisteners, nsocks, nrelays;
+	int nlisteners, nsocks;
 	int done_next;
 	int had_listener;
-	int64_t drain_until;
 	int64_t next_deadline;      /* earliest socks[].deadline, or 0 */
 	int64_t last_reclaim;
 	int since_reclaim;          /* sockets handed out since */
@@ -152,7 +134,6 @@ struct notify_ctx {
 	unsigned notif_size, resp_size;   /* SECCOMP_GET_NOTIF_SIZES */
 	struct notify_listener lis[NOTIFY_MAX_LISTENERS];
 	struct notify_sock socks[NOTIFY_MAX_SOCKS];
-	struct notify_relay relays[NOTIFY_MAX_RELAYS];
 	struct notify_done done[NOTIFY_MAX_DONE];
 	struct notify_ctl ctl[NOTIFY_MAX_CTL];
 	int npool[2];               /* [0] AF_INET, [1] AF_INET6 */

@@ -9,6 +9,7 @@
 #include <linux/seccomp.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -121,6 +122,131 @@ static int do_echo(char **v, int nb)
 	}
 	puts("echo");
 	return 0;
+}
+
+/* directopts IP PORT OTHERPORT [nb]: options set before connect() hold
+ * after it (the supervisor's socket took the place of ours), the peer is
+ * the destination, the descriptor keeps its number and flags, and the
+ * socket reaches nothing else: connect again (EISCONN), AF_UNSPEC
+ * (refused), OTHERPORT on the same host (refused). */
+static int do_directopts(char **v, int nb)
+{
+	struct sockaddr_storage ss, peer, other;
+	socklen_t len = mkaddr(v[0], v[1], &ss), pl = sizeof(peer);
+	struct linger lg = { 1, 7 }, lg2;
+	int one = 1, idle = 77, tos = 0x20, uto = 12345, rcv = 100000, fd;
+	int e, x = 0, fl;
+	socklen_t xl = sizeof(x), ll = sizeof(lg2);
+	struct sockaddr un = { .sa_family = AF_UNSPEC };
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+		    (nb ? SOCK_NONBLOCK : 0), 0);
+	if (fd < 0 || dup2(fd, 50) < 0)
+		return verdict(errno);
+	close(fd);
+	fd = 50;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	if (ss.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	e = connect_wait(fd, &ss, len);
+	if (e)
+		return verdict(e);
+	getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &x, &xl);
+	printf("nodelay=%d", x);
+	getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &x, &xl);
+	printf(" keepalive=%d", x);
+	getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &x, &xl);
+	printf(" keepidle=%d", x);
+	getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg2, &ll);
+	printf(" linger=%d/%d", lg2.l_onoff, lg2.l_linger);
+	getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &x, &xl);
+	printf(" user_timeout=%d", x);
+	getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &x, &xl);
+	printf(" rcvbuf=%d", x == 2 * rcv);
+	if (ss.ss_family == AF_INET) {
+		getsockopt(fd, IPPROTO_IP, IP_TOS, &x, &xl);
+		printf(" tos=%d", x);
+	}
+	fl = fcntl(fd, F_GETFL);
+	printf(" nonblock=%d cloexec=%d", !!(fl & O_NONBLOCK),
+	       !!(fcntl(fd, F_GETFD) & FD_CLOEXEC));
+	getpeername(fd, (struct sockaddr *)&peer, &pl);
+	printf(" peer=%s", pl == len && !memcmp(&peer, &ss, len) ? "dest" :
+	       "other");
+	e = connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+	printf(" again=%s", e ? en(e) : "ok");
+	e = connect(fd, &un, sizeof(un)) < 0 ? errno : 0;
+	printf(" unspec=%s", e ? en(e) : "ok");
+	mkaddr(v[0], v[2], &other);
+	e = connect(fd, (struct sockaddr *)&other, len) < 0 ? errno : 0;
+	printf(" other=%s\n", e ? en(e) : "ok");
+	return 0;
+}
+
+/* directrace IP PORT N: while one thread connects, another writes,
+ * closes and reopens the same descriptor number; a dup'ed copy and a
+ * forked child hold the socket too. Nothing may crash, hang or connect
+ * anywhere else; prints how many connects ended which way. */
+struct drace {
+	atomic_int stop;
+	int fd;
+};
+
+static void *dracer(void *p)
+{
+	struct drace *r = p;
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		(void)write(r->fd, "x", 1);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static int do_directrace(char **v)
+{
+	static struct drace r;
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(v[0], v[1], &ss);
+	int n = atoi(v[2]), ok = 0, bad = 0, dupc = 0;
+	pthread_t th;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < n; i++) {
+		int fd = socket(ss.ss_family, SOCK_STREAM, 0), d = dup(fd), e;
+		pid_t k;
+
+		r.fd = fd;
+		atomic_store(&r.stop, 0);
+		pthread_create(&th, NULL, dracer, &r);
+		if (i % 3 == 1)
+			close(fd);           /* closed while it connects */
+		e = connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+		atomic_store(&r.stop, 1);
+		pthread_join(th, NULL);
+		if (e == 0 || e == EBADF)
+			ok++;
+		else
+			bad++;
+		/* a copy dup'ed before connect(): under sb it keeps the
+		 * old socket, unconnected (the number was replaced) */
+		if (write(d, "y", 1) == 1)
+			dupc++;
+		k = fork();
+		if (k == 0)
+			_exit(connect(d, (struct sockaddr *)&ss, len) == 0 ? 0 : 1);
+		waitpid(k, NULL, 0);
+		close(fd);
+		close(d);
+	}
+	printf("ok=%d bad=%d dup-connected=%d\n", ok, bad, dupc);
+	return bad ? 1 : 0;
 }
 
 /* socket TYPE: raw, udp, packet-like requests the supervisor refuses */
@@ -752,6 +878,10 @@ int main(int argc, char **argv)
 		return do_closeeof(argv + 2);
 	if (!strcmp(a, "eisconn") && argc == 4)
 		return do_eisconn(argv + 2);
+	if (!strcmp(a, "directopts") && (argc == 5 || argc == 6))
+		return do_directopts(argv + 2, argc == 6);
+	if (!strcmp(a, "directrace") && argc == 5)
+		return do_directrace(argv + 2);
 	if (!strcmp(a, "unix") && (argc == 3 || argc == 4))
 		return do_unix(argv[2], argc == 4 ? argv[3] : "");
 	if (!strcmp(a, "churn") && argc == 5)
