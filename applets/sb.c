@@ -1,6 +1,7 @@
 /* applets/sb.c - the multiplexer: argv[0] names the applet (sb-exec, or
  * exec), or "sb APPLET ARGS..." with the sb- prefix optional. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ const char *sb_prog = "sb";
 
 static const char sb_help[] =
 	"usage: sb APPLET [ARG...]   or   sb-APPLET [ARG...]\n"
-	"       sb --list | --install [-s] DIR | --version | --help\n\n"
+	"       sb --list | --install [-s] DIR [TARGET] | --version | --help\n\n"
 	"Confine a process with zero capabilities: Landlock, seccomp, and a\n"
 	"mandatory egress proxy. Applets:\n";
 
@@ -80,24 +81,77 @@ static int sb_list(int fd, int verbose)
 	return buf_flush(&b, fd) < 0 ? EX_SB : EX_OK;
 }
 
+/* Where this binary is, for --install: /proc/self/exe; without /proc
+ * (initramfs build chroots), argv[0] when it is a path (made absolute),
+ * or the PATH entry that has it. 0, or -1 with a message said. */
+static int find_self(const char *argv0, char *self, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", self, cap - 1);
+	const char *path = getenv("PATH");
+	struct buf b;
+
+	if (n > 0) {
+		self[n] = 0;
+		return 0;
+	}
+	buf_init(&b, self, cap);
+	if (strchr(argv0, '/')) {
+		if (argv0[0] != '/') {
+			if (!getcwd(self, cap)) {
+				say_err("unable to find my own path: ",
+					err_str(errno), NULL);
+				return -1;
+			}
+			b.len = strlen(self);
+			buf_putc(&b, '/');
+		}
+		buf_puts(&b, argv0);
+		buf_str(&b);
+		if (!b.over && access(self, X_OK) == 0)
+			return 0;
+	} else {
+		for (const char *d = path; d && *d;) {
+			size_t k = strcspn(d, ":");
+
+			buf_init(&b, self, cap);
+			buf_putn(&b, k ? d : ".", k ? k : 1);
+			buf_putc(&b, '/');
+			buf_puts(&b, argv0);
+			buf_str(&b);
+			if (!b.over && self[0] == '/' && access(self, X_OK) == 0)
+				return 0;
+			d += k + (d[k] == ':');
+		}
+	}
+	say_err("unable to find my own path (no /proc/self/exe); name it: "
+		"sb --install [-s] DIR PATH-OF-SB", NULL);
+	return -1;
+}
+
 static int sb_install(int argc, char **argv)
 {
 	char self[4096], path[4096];
 	int sym = 0, i = 2;
-	ssize_t n;
 
 	if (i < argc && !strcmp(argv[i], "-s")) {
 		sym = 1;
 		i++;
 	}
-	if (i + 1 != argc)
-		return usage_error("--install needs one directory", 0);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0) {
-		say_err("unable to find my own path: ", err_str(errno), NULL);
+	if (i + 1 != argc && i + 2 != argc)
+		return usage_error("--install needs one directory (and the "
+				   "link target, optionally)", 0);
+	/* The target, when given, is what the links point at: for -s it
+	 * need not exist here (a path in the image being built). */
+	if (i + 2 == argc) {
+		struct buf b = BUF_ON(self);
+
+		buf_puts(&b, argv[i + 1]);
+		buf_str(&b);
+		if (b.over || !argv[i + 1][0])
+			return usage_error("bad link target", argv[i + 1]);
+	} else if (find_self(argv[0], self, sizeof(self)) < 0) {
 		return EX_SB;
 	}
-	self[n] = 0;
 	for (size_t k = 0; k < LEN(applets); k++) {
 		struct buf b = BUF_ON(path);
 		int r;
