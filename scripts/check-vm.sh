@@ -66,6 +66,21 @@ for a in $(busybox --list); do
 done
 cp "$B/sb" "$R/bin/sb"
 for a in $("$B/sb" --list); do ln -sf sb "$R/bin/$a"; done
+# The real container profiles (Docker's, which containerd's matches in what
+# matters here, and CRI-O/podman's), evaluated for this kernel and no
+# capabilities, installed in the VM by t-profile as runc would.
+make -s -C "$top" O="$B" "$B/static/t-profile"
+cp "$B/static/t-profile" "$R/bin/t-profile"
+kver=$(basename "$kernel" | sed 's/^vmlinuz-//')
+for p in docker:/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json \
+	 crio:/usr/share/containers/seccomp.json; do
+	if [ -r "${p#*:}" ]; then
+		python3 "$top/tests/profile.py" "${p#*:}" --caps none \
+			--kernel "${kver%%-*}" --out "$R/etc/${p%%:*}.profile"
+	else
+		echo "check-vm: no ${p#*:} (golang-github-docker-docker-dev, golang-github-containers-common): that profile is not run" >&2
+	fi
+done
 cp "$top/tests/vm/init" "$R/init"
 cp "$top/tests/vm/cases.sh" "$R/cases.sh"
 chmod 755 "$R/init" "$R/bin/sb" "$R/bin/vmt" "$R/bin/t-oldkernel"
