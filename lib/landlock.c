@@ -261,9 +261,10 @@ int landlock_apply(const struct ll_plan *pl)
 	return sys_landlock_restrict_self(pl->fd, 0);
 }
 
-/* "a:b:c" into ro/rw paths or ports. */
-static int split(struct policy *p, const char *v, const char *dir,
-		 struct policy_err *e)
+/* "a:b:c" from the variable var into ro/rw paths or ports; an error
+ * names the variable. */
+static int split(struct policy *p, const char *var, const char *v,
+		 const char *dir, struct policy_err *e)
 {
 	char word[POLICY_PATH_MAX];
 
@@ -271,17 +272,54 @@ static int split(struct policy *p, const char *v, const char *dir,
 		size_t n = strcspn(v, ":");
 
 		if (n >= sizeof(word)) {
-			e->file = "environment";
+			struct buf b = BUF_ON(e->what);
+
+			buf_puts(&b, "entry too long");
+			buf_str(&b);
+			e->file = var;
 			e->line = 0;
 			return -1;
 		}
 		memcpy(word, v, n);
 		word[n] = 0;
-		if (n && policy_directive(p, dir, word, e) < 0)
+		if (n && policy_directive(p, dir, word, e) < 0) {
+			e->file = var;   /* not "command line" */
 			return -1;
+		}
 		v += n + (v[n] == ':');
 	}
 	return 0;
+}
+
+/* LL_SCOPED as the kernel's sandboxer reads it: colon-separated "a"
+ * (abstract UNIX sockets) and "s" (signals), each at most once, no empty
+ * entry ("a:", "s:s", "::" refused); empty means none named. */
+static int scoped_parse(const char *v, struct policy_err *e)
+{
+	int seen_a = 0, seen_s = 0;
+
+	if (!*v)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(v, ":");
+		int *seen = n == 1 && v[0] == 'a' ? &seen_a :
+			    n == 1 && v[0] == 's' ? &seen_s : NULL;
+
+		if (!seen || (*seen)++) {
+			struct buf b = BUF_ON(e->what);
+
+			buf_puts(&b, "unknown or repeated scope '");
+			buf_putn(&b, v, n);
+			buf_puts(&b, "' (takes a and s, colon-separated)");
+			buf_str(&b);
+			e->file = "LL_SCOPED";
+			e->line = 0;
+			return -1;
+		}
+		if (!v[n])
+			return 0;
+		v += n + 1;
+	}
 }
 
 static const char *env_get(char **envp, const char *name)
@@ -308,15 +346,15 @@ int landlock_env(struct policy *p, char **envp, struct policy_err *e)
 	 * LL_FS_RW means "nothing readable but the rw paths". */
 	if (ro || rw) {
 		p->npaths = 0;
-		if ((ro && split(p, ro, "ro", e) < 0) ||
-		    (rw && split(p, rw, "rw", e) < 0))
+		if ((ro && split(p, "LL_FS_RO", ro, "ro", e) < 0) ||
+		    (rw && split(p, "LL_FS_RW", rw, "rw", e) < 0))
 			return -1;
 		p->ll_vars |= 1;
 		any = 1;
 	}
 	if (bind) {
 		p->nbind = 0;
-		if (split(p, bind, "bind", e) < 0)
+		if (split(p, "LL_TCP_BIND", bind, "bind", e) < 0)
 			return -1;
 		any = 1;
 	}
@@ -324,7 +362,7 @@ int landlock_env(struct policy *p, char **envp, struct policy_err *e)
 		struct policy tmp;
 
 		policy_init(&tmp);
-		if (split(&tmp, conn, "bind", e) < 0)
+		if (split(&tmp, "LL_TCP_CONNECT", conn, "bind", e) < 0)
 			return -1;
 		memcpy(p->ll_connect, tmp.bind, sizeof(p->ll_connect));
 		p->nll_connect = tmp.nbind;
@@ -334,15 +372,8 @@ int landlock_env(struct policy *p, char **envp, struct policy_err *e)
 	if (scoped) {
 		/* sb always scopes abstract UNIX sockets and signals; the
 		 * variable may name them ("a", "s") but never lift them. */
-		for (const char *c = scoped; *c; c++)
-			if (*c != 'a' && *c != 's' && *c != ':') {
-				e->file = "environment";
-				e->line = 0;
-				struct buf b = BUF_ON(e->what);
-				buf_puts(&b, "LL_SCOPED takes a and s");
-				buf_str(&b);
-				return -1;
-			}
+		if (scoped_parse(scoped, e) < 0)
+			return -1;
 		any = 1;
 	}
 	return any;
