@@ -5,7 +5,7 @@
 # supervisor) against unconfined and against Landlock + deny filters alone;
 # and the throughput of an established connection (no data-path call is
 # notified: target within 2 %), plus a direct connection through sb's
-# splice relay. Each figure is the median of BENCH_REPEAT runs, the
+# own socket, installed in place of the target's (ADDFD SETFD). Each figure is the median of BENCH_REPEAT runs, the
 # configurations interleaved run by run (a shared machine drifts); each run
 # is itself the median of 15 rounds (t-nbench). Run as root, the measured
 # processes drop to uid 65534 without capabilities, as in a pod.
@@ -76,4 +76,4 @@ printf '  %-38s %8s us  x%s  (+%s us; the connect: +%s us)\n' "  + supervisor" \
 	"$(us $((c2 - c1 - (s2 - s1))))"
 printf '  %-38s %8s MB/s\n' "established stream, unconfined" "$t0"
 printf '  %-38s %8s MB/s  x%s\n' "  confined (proxy path: kernel only)" "$t2" "$(ratio "$t2" "$t0")"
-printf '  %-38s %8s MB/s  x%s\n' "  direct, through sb's splice relay" "$t3" "$(ratio "$t3" "$t0")"
+printf '  %-38s %8s MB/s  x%s\n' "  direct (sb's socket in place)" "$t3" "$(ratio "$t3" "$t0")"
