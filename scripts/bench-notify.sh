@@ -4,8 +4,9 @@
 # as the tests confine (t-notify: Landlock, deny filters, notify filter,
 # supervisor) against unconfined and against Landlock + deny filters alone;
 # and the throughput of an established connection (no data-path call is
-# notified: target within 2 %), plus a direct connection through sb's
-# own socket, installed in place of the target's (ADDFD SETFD). Each figure is the median of BENCH_REPEAT runs, the
+# notified: target within 2 %), plus a direct connection: sb's own
+# socket, installed in place of the target's (ADDFD SETFD), so the kernel
+# alone carries it. Each figure is the median of BENCH_REPEAT runs, the
 # configurations interleaved run by run (a shared machine drifts); each run
 # is itself the median of 15 rounds (t-nbench). Run as root, the measured
 # processes drop to uid 65534 without capabilities, as in a pod.
