@@ -54,6 +54,8 @@ static const char exec_help[] =
 	"  --dns on|off     answer DNS from the pinned table\n"
 	"  --env NAME[=VAL] environment passed to CMD\n"
 	"  --proxy IP:PORT  where the proxy listens\n"
+	"  --ipc on|off     SysV IPC (refused by default)\n"
+	"  --metadata on|off  chown, xattr writes, inode flags (refused)\n"
 	"  -g, --pgroup     run CMD in its own process group and signal it\n"
 	"  -u, --user UID[:GID]  run CMD as this user (when started as root;\n"
 	"                   supplementary groups are dropped)\n"
@@ -69,7 +71,7 @@ static const char exec_help[] =
 
 enum {
 	X_POLICY = 1, X_BEST, X_REPORT, X_LOG, X_RO, X_RW, X_ALLOW, X_DIRECT,
-	X_BIND, X_DNS, X_ENV, X_PROXY, X_PGROUP, X_RESOLVER, X_HOSTS,
+	X_BIND, X_DNS, X_ENV, X_PROXY, X_IPC, X_METADATA, X_PGROUP, X_RESOLVER, X_HOSTS,
 	X_NOTIFY_SOCKET, X_NO_PROXY, X_USER, X_PRINT_POLICY,
 };
 
@@ -86,6 +88,8 @@ static const struct opt exec_opts[] = {
 	{ "dns", 0, 1, X_DNS },
 	{ "env", 0, 1, X_ENV },
 	{ "proxy", 0, 1, X_PROXY },
+	{ "ipc", 0, 1, X_IPC },
+	{ "metadata", 0, 1, X_METADATA },
 	{ "pgroup", 'g', 0, X_PGROUP },
 	{ "resolver", 0, 1, X_RESOLVER },
 	{ "hosts", 0, 1, X_HOSTS },
@@ -143,6 +147,7 @@ struct exec_ctx {
 	long uid, gid;                /* --user, or -1 */
 	int best_effort_flag;
 	int child_err_said;           /* the child's failure is said already */
+	int sealed;                   /* nothing may leave: no helpers */
 	const char *mem_how;          /* how the supervisor reads targets */
 	char **cmd;
 	char cwd[PATH_MAX];
@@ -216,9 +221,10 @@ static int load_policy(struct exec_ctx *c, int argc, char **argv)
 			[X_RO] = "ro", [X_RW] = "rw", [X_ALLOW] = "allow",
 			[X_DIRECT] = "direct", [X_BIND] = "bind",
 			[X_DNS] = "dns", [X_ENV] = "env", [X_PROXY] = "proxy",
+			[X_IPC] = "ipc", [X_METADATA] = "metadata",
 		};
 
-		if (id >= X_RO && id <= X_PROXY &&
+		if (id >= X_RO && id <= X_METADATA &&
 		    policy_directive(&c->pol, dir[id], s.arg, &pe) < 0)
 			return policy_fail(c, &pe);
 	}
@@ -400,6 +406,16 @@ static int decide_layers(struct exec_ctx *c)
 	fs_lost(ll, &lb);
 	buf_str(&lb);
 
+	if (c->sealed) {
+		/* Not lost: not needed. */
+		set_layer(c, LY_NOTIFY, 0, "absent: nothing may leave (no "
+			  "allow or direct entry): Landlock refuses every TCP "
+			  "connect, the seccomp filter every other socket, "
+			  "with EACCES and no deny event (--log keeps the "
+			  "supervisor to log each)", NULL);
+		set_layer(c, LY_PROXY, 0, "absent: nothing may leave (no "
+			  "allow or direct entry)", NULL);
+	}
 	if (ll->abi == 0)
 		set_layer(c, LY_FS, 1, "skipped: ", c->ll_why, NULL);
 	else if (lost[0])
@@ -451,7 +467,8 @@ static int decide_layers(struct exec_ctx *c)
 	for (int i = 0; i < LY__N; i++) {
 		struct log_ev e;
 
-		if (!c->layer[i] || i == LY_PROXY)
+		if (!c->layer[i] || i == LY_PROXY ||
+		    (c->sealed && i == LY_NOTIFY))
 			continue;   /* --no-proxy: the user's choice */
 		if (c->fatal[i]) {
 			buf_puts(&nb, missing++ ? ", " : "");
@@ -468,7 +485,7 @@ static int decide_layers(struct exec_ctx *c)
 		log_s(&e, "reason", c->layer[i]);
 		log_end(&e, c->log_fd);
 	}
-	if (!c->notify && ll->handled.net) {
+	if (!c->notify && !c->sealed && ll->handled.net) {
 		struct log_ev e;
 
 		/* SPEC's tier 1: what stands in for the supervisor, and
@@ -996,7 +1013,7 @@ static int start_proxy(struct exec_ctx *c)
 	int ready[2], lfd;
 	pid_t me;
 
-	if (c->no_proxy)
+	if (c->no_proxy || c->sealed)
 		return 0;
 	lfd = proxy_listen(&c->pol.proxy_ip, c->pol.proxy_port);
 	if (lfd < 0)
@@ -1725,9 +1742,20 @@ static int exec_main(int argc, char **argv)
 		"Landlock (before 5.13, or built without it)" :
 		"Landlock is not available";
 	seccomp_caps(c, r);
+	/* Nothing may leave (no allow, no direct entry, no LL_TCP_CONNECT
+	 * port): where Landlock refuses every TCP connect itself (ABI >= 4)
+	 * and the filter every other socket, neither the proxy nor the
+	 * supervisor has anything to do, and sb-exec is one process. The
+	 * kernel's refusals are not logged, so --log keeps the supervisor,
+	 * whose deny events say each. */
+	c->sealed = !c->pol.nallow && !c->pol.ndirect && !c->pol.nll_connect &&
+		    !c->notify_socket && !c->log_file && c->seccomp && r >= 4;
+	if (c->sealed)
+		c->notify = 0;
 	if ((r = own_tty(c)) != 0)
 		return r;
-	r = landlock_build(&c->ll, &c->pol, c->cwd, c->notify, c->log_fd);
+	r = landlock_build(&c->ll, &c->pol, c->cwd, c->notify || c->sealed,
+			   c->log_fd);
 	if (r < 0)
 		return fail(c, "unable to build the Landlock ruleset", 0, r);
 	r = seccomp_build(&c->sc, &c->pol, c->notify);
