@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -148,6 +149,8 @@ struct exec_ctx {
 	int best_effort_flag;
 	int child_err_said;           /* the child's failure is said already */
 	int sealed;                   /* nothing may leave: no helpers */
+	int super_thread;             /* the supervisor is our thread (Yama) */
+	int super_end;                /* its pipe: EOF when it ends, or -1 */
 	const char *mem_how;          /* how the supervisor reads targets */
 	char **cmd;
 	char cwd[PATH_MAX];
@@ -509,15 +512,16 @@ static int decide_layers(struct exec_ctx *c)
 		if (c->log_file)
 			log_end(&e, c->log_fd);
 	}
-	if (c->pol.dns) {
+	if (c->pol.dns && !c->notify) {
 		struct log_ev e;
 
-		/* Asked for, not there: a missing layer like the others. */
+		/* "dns on" is the supervisor's (lib/dnsd.c): without it the
+		 * filter refuses UDP, and DNS with it. */
 		buf_puts(&nb, missing++ ? ", dns" : "dns");
 		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
 		log_s(&e, "layer", "dns");
-		log_s(&e, "reason", "'dns on' (answering DNS from the pinned "
-				    "table) is not built yet; DNS stays refused");
+		log_s(&e, "reason", "'dns on' needs the seccomp supervisor, "
+				    "which is missing: DNS stays refused");
 		log_end(&e, c->log_fd);
 	}
 	if (missing && !c->pol.best_effort) {
@@ -1058,14 +1062,101 @@ static int start_proxy(struct exec_ctx *c)
  * or why it cannot: a supervisor that cannot read would refuse every
  * connect() while the report said it was active. 0, or -errno after
  * saying why (enforce), or 0 after a degrade event (best-effort). */
+/* The supervisor's start, in its process or thread: set up, read the
+ * stand-in, say how (a byte on vp: -1 process_vm_readv, -2 /proc, or an
+ * errno value). Returns 0 to go on to notify_run, -1 to stop. */
+static int supervisor_begin(struct exec_ctx *c, struct notify_ctx *n,
+			    int lfd, pid_t stand_in, int vp)
+{
+	int r;
+	char how;
+
+	if ((r = notify_init(n, &c->pol, &c->pins, c->log_fd)) < 0 ||
+	    (r = notify_add_listener(n, lfd)) < 0) {
+		fail(c, "unable to start the supervisor", 0, r);
+		return -1;
+	}
+	/* A root supervisor serving --user reads as that user. */
+	if (c->uid >= 0 && geteuid() == 0 && (uid_t)c->uid != 0 &&
+	    (r = notify_target_ids(n, (uid_t)c->uid, (gid_t)c->gid)) < 0) {
+		fail(c, "unable to take the command's uid to read it", 0, r);
+		return -1;
+	}
+	if (stand_in > 0) {
+		uint64_t want = (uint64_t)stand_in << 32 | 0x5bu;
+
+		r = notify_selftest(n, stand_in, (const void *)&read_mark,
+				    &want, sizeof(want));
+	}
+	how = r < 0 ? (char)-r : n->mem_how == NOTIFY_MEM_VM ? -1 : -2;
+	return write(vp, &how, 1) == 1 ? 0 : -1;
+}
+
+/* Yama's ptrace_scope 1 (Ubuntu's default) lets only an ancestor read a
+ * process's memory: there the supervisor is a thread of sb-exec, the
+ * parent (or subreaper) of every process of the sandbox, instead of its
+ * child. It takes no signal (sb-exec's signalfd reads them all), and it
+ * cannot be killed apart from sb-exec: when its loop ends while the
+ * command runs, the pipe it holds closes, and sb-exec ends the sandbox. */
+struct super_thread {
+	struct exec_ctx *c;
+	int lfd, vp;
+	pid_t stand_in;
+};
+
+static void *super_thread_main(void *arg)
+{
+	static struct notify_ctx n;
+	struct super_thread *t = arg;
+
+	if (supervisor_begin(t->c, &n, t->lfd, t->stand_in, t->vp) == 0) {
+		n.no_signals = 1;
+		(void)notify_run(&n, -1);
+	}
+	close(t->vp);                /* sb-exec sees the supervisor end */
+	return NULL;
+}
+
+static int yama_scope(void)
+{
+	char b[8];
+	ssize_t n = file_read("/proc/sys/kernel/yama/ptrace_scope", b,
+			      sizeof(b));
+
+	return n > 0 && b[0] >= '0' && b[0] <= '3' ? b[0] - '0' : -1;
+}
+
 static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 {
+	static struct super_thread st;
 	pid_t me = getpid();
 	int vp[2], r = 0;
 	char how;
 
 	if (pipe2(vp, O_CLOEXEC) < 0)
 		return fail(c, "unable to create a pipe", 0, errno), -errno;
+	if (yama_scope() == 1) {
+		pthread_attr_t at;
+		pthread_t th;
+
+		st = (struct super_thread){ c, lfd, vp[1], stand_in };
+		pthread_attr_init(&at);
+		pthread_attr_setstacksize(&at, 256 << 10);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		r = pthread_create(&th, &at, super_thread_main, &st);
+		pthread_attr_destroy(&at);
+		if (r) {
+			close(vp[0]);
+			close(vp[1]);
+			return fail(c, "unable to start the supervisor thread",
+				    0, r), -r;
+		}
+		c->super_thread = 1;
+		if (read_all(vp[0], &how, 1) < 0)
+			how = 0;
+		c->super_end = vp[0];        /* EOF: the thread ended */
+		goto verdict;
+	}
 	c->super_pid = fork();
 	if (c->super_pid == 0) {
 		static struct notify_ctx n;
@@ -1075,28 +1166,7 @@ static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 		sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd",
 			  0, 0);
 		close(vp[0]);
-		if ((r = notify_init(&n, &c->pol, &c->pins, c->log_fd)) < 0 ||
-		    (r = notify_add_listener(&n, lfd)) < 0) {
-			fail(c, "unable to start the supervisor", 0, r);
-			_exit(EX_SB);
-		}
-		/* A root supervisor serving --user reads as that user. */
-		if (c->uid >= 0 && geteuid() == 0 && (uid_t)c->uid != 0 &&
-		    (r = notify_target_ids(&n, (uid_t)c->uid,
-					   (gid_t)c->gid)) < 0) {
-			fail(c, "unable to take the command's uid to read it",
-			     0, r);
-			_exit(EX_SB);
-		}
-		if (stand_in > 0) {
-			uint64_t want = (uint64_t)stand_in << 32 | 0x5bu;
-
-			r = notify_selftest(&n, stand_in,
-					    (const void *)&read_mark, &want,
-					    sizeof(want));
-		}
-		how = r < 0 ? (char)-r : n.mem_how == NOTIFY_MEM_VM ? -1 : -2;
-		if (write(vp[1], &how, 1) != 1)
+		if (supervisor_begin(c, &n, lfd, stand_in, vp[1]) < 0)
 			_exit(EX_SB);
 		close(vp[1]);
 		close(lfd);
@@ -1112,6 +1182,7 @@ static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 	if (read_all(vp[0], &how, 1) < 0)
 		how = 0;                       /* it died: it said why */
 	close(vp[0]);
+verdict:
 	if (how == -1 || how == -2) {
 		c->mem_how = how == -1 ? "process_vm_readv" : "/proc/PID/mem";
 		return 0;
@@ -1439,23 +1510,61 @@ static int helpers_check(struct exec_ctx *c)
 	return r;
 }
 
+/* The supervisor thread's loop ended (its pipe closed). That is its end
+ * when the sandbox's last task has exited (the command is then reaped
+ * within a moment, *code set here); otherwise the sandbox fails closed
+ * and is ended, as for a forked supervisor's death. -1: a death. */
+static int super_thread_gone(struct exec_ctx *c, pid_t kid, int *code)
+{
+	struct log_ev e;
+
+	close(c->super_end);
+	c->super_end = -1;
+	for (int t = 0; *code < 0 && t < 200; t++) {
+		int st;
+
+		if (waitpid(kid, &st, WNOHANG) == kid) {
+			*code = status_code(st);
+			log_exit(c, kid, st);
+		} else {
+			usleep(5000);
+		}
+	}
+	if (*code >= 0)
+		return 0;
+	say_err("the supervisor ended while the command ran: the command "
+		"is killed (fail closed)", NULL);
+	log_begin(&e, "error");
+	log_s(&e, "layer", layer_names[LY_NOTIFY]);
+	log_s(&e, "reason", "the supervisor thread ended while the command "
+			    "ran: the command is killed (fail closed)");
+	log_end(&e, c->log_fd);
+	kill_sandbox(c, kid);
+	return -1;
+}
+
 static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 {
 	int code = -1, failed = 0;
 
 	for (;;) {
-		struct pollfd pf[2] = { { sfd, POLLIN, 0 },
-					{ c->proxy_ready, POLLIN, 0 } };
+		struct pollfd pf[3] = { { sfd, POLLIN, 0 },
+					{ c->proxy_ready, POLLIN, 0 },
+					{ c->super_end, POLLIN, 0 } };
 		struct signalfd_siginfo si;
 		ssize_t n;
 
-		if (poll(pf, c->proxy_ready >= 0 ? 2 : 1, -1) < 0) {
+		/* poll() skips the negative descriptors */
+		if (poll(pf, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return fail(c, "unable to poll", 0, errno);
 		}
 		if (c->proxy_ready >= 0 && pf[1].revents &&
 		    proxy_check(c, kid) < 0)
+			failed = 1;
+		if (c->super_end >= 0 && pf[2].revents &&
+		    super_thread_gone(c, kid, &code) < 0)
 			failed = 1;
 		if (!(pf[0].revents & POLLIN))
 			continue;
@@ -1685,6 +1794,7 @@ static int exec_main(int argc, char **argv)
 
 	c->log_fd = LOG_STDERR_QUIET;
 	c->proxy_ready = -1;
+	c->super_end = -1;
 	c->uid = c->gid = -1;
 	dns_conf_init(&c->dns);
 	opt_init(&s, argc, argv);

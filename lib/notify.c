@@ -34,7 +34,7 @@
 #include "sys.h"
 
 enum { NS_FREE, NS_FRESH, NS_CONNECTING, NS_DIRECT };
-enum { EV_LISTENER = 1, EV_SIGNAL, EV_CTL, EV_CTLCONN, EV_SOCK };
+enum { EV_LISTENER = 1, EV_SIGNAL, EV_CTL, EV_CTLCONN, EV_SOCK, EV_DNS };
 
 #define TAG(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
 /* The longest a connect() is waited for: the kernel's own SYN retries
@@ -1111,6 +1111,7 @@ static void sweep(struct notify_ctx *n, int64_t now)
 	int pressure = n->nsocks > NOTIFY_MAX_SOCKS * 3 / 4;
 
 	log_evicted(n);
+	dnsd_sweep(n, now);
 	if (n->nsocks > NOTIFY_MAX_SOCKS / 2)
 		reclaim(n, now);
 	n->next_deadline = 0;
@@ -1362,6 +1363,27 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 			return;
 		}
 	}
+	if (n->p->dns && c->port == DNS_PORT && s->type == SOCK_STREAM) {
+		/* DNS over TCP, to any address: sb's own answerer on loopback
+		 * (lib/dnsd.c), never a real resolver. */
+		int r;
+
+		fl = fcntl(s->fd, F_GETFL);
+		r = fl < 0 ? -errno : dnsd_tcp_addr(n, s->family, &s->ip,
+						     &s->port);
+		if (r < 0) {
+			(void)answer(n, c->li, c->req->id, r, 0);
+			return;
+		}
+		s->nonblock = !!(fl & O_NONBLOCK);
+		s->tid = (pid_t)c->req->pid;
+		s->tfd = (int)c->req->data.args[0];
+		w.event = "allow";
+		w.reason = "DNS over TCP: answered by sb from the pinned table";
+		log_target(n, s->tid, &w);
+		start_proxy(n, si, c->req->id, fl);
+		return;
+	}
 	v = notify_decide(n->p, n->pins, &c->ip, c->port, &w.reason, &w.host);
 	if (v == NOTIFY_DIRECT && s->type != SOCK_STREAM) {
 		v = NOTIFY_DENY;
@@ -1455,6 +1477,8 @@ static void handle_connect(struct notify_ctx *n, int li,
 		deny(n, li, req, &w, -EACCES);
 		return;
 	}
+	if (si < 0 && !is_unix && dnsd_connect(n, li, req, ino, &c.a, c.len))
+		return;             /* a UDP stand-in (lib/dnsd.c) */
 	if (si < 0)
 		connect_foreign(n, &c, ino, is_unix);
 	else
@@ -1534,6 +1558,12 @@ static void handle_socket(struct notify_ctx *n, int li,
 	uint64_t ino;
 	int fd, si, r;
 
+	/* UDP: never a real socket (lib/dnsd.c): a stand-in with "dns on",
+	 * refused and said so without. */
+	if ((domain == AF_INET || domain == AF_INET6) && base == SOCK_DGRAM) {
+		dnsd_socket(n, li, req);
+		return;
+	}
 	/* TCP alone. Not UDP, even with "dns on": a UDP socket bound to "lo"
 	 * still leaves by another interface through an IP_PKTINFO control
 	 * message (the deny filter refuses it too). */
@@ -1607,6 +1637,7 @@ static void listener_drop(struct notify_ctx *n, int li)
 	for (int i = 0; i < NOTIFY_MAX_DONE; i++)
 		if (n->done[i].lis == li)
 			n->done[i].lis = -1;
+	dnsd_drop_listener(n, li);
 	ep_del(n, n->lis[li].fd);
 	close_fd(&n->lis[li].fd);
 	n->lis[li].nsocks = 0;
@@ -1643,6 +1674,12 @@ static void handle_notification(struct notify_ctx *n, int li)
 		break;
 	case SYS_connect:
 		handle_connect(n, li, &u.req);
+		break;
+	case SYS_bind:
+	case SYS_sendto:
+	case SYS_recvfrom:
+	case SYS_getsockname:
+		dnsd_call(n, li, &u.req);   /* "dns on" only (lib/filter.c) */
 		break;
 	default:
 		/* Never CONTINUE what we do not know. */
@@ -1896,6 +1933,7 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 		n->done[i].lis = -1;
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		n->ctl[i].fd = -1;
+	dnsd_init(n, EV_DNS);
 	/* The kernel writes its own struct seccomp_notif size on RECV. */
 	r = sys_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sz);
 	if (r < 0)
@@ -1949,6 +1987,7 @@ void notify_close(struct notify_ctx *n)
 			listener_drop(n, i);
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		close_fd(&n->ctl[i].fd);
+	dnsd_close(n);
 	for (int k = 0; k < 2; k++) {
 		while (n->npool[k] > 0)
 			close_fd(&n->pool[k][--n->npool[k]]);
@@ -1982,6 +2021,9 @@ static int dispatch(struct notify_ctx *n, const struct epoll_event *e)
 	case EV_SOCK:
 		sock_event(n, i);
 		break;
+	case EV_DNS:
+		dnsd_event(n, i, e->events);
+		break;
 	}
 	return 0;
 }
@@ -2007,12 +2049,14 @@ int notify_run(struct notify_ctx *n, int control_fd)
 		r = -errno;
 		goto out;
 	}
-	n->sigfd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (n->sigfd < 0) {
-		r = -errno;
-		goto out;
+	if (!n->no_signals) {
+		n->sigfd = signalfd(-1, &stop, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (n->sigfd < 0) {
+			r = -errno;
+			goto out;
+		}
+		r = ep_add(n, n->sigfd, EPOLLIN, TAG(EV_SIGNAL, 0));
 	}
-	r = ep_add(n, n->sigfd, EPOLLIN, TAG(EV_SIGNAL, 0));
 	if (r == 0 && control_fd >= 0) {
 		n->ctl_fd = control_fd;
 		r = ep_add(n, control_fd, EPOLLIN, TAG(EV_CTL, 0));

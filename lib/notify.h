@@ -54,6 +54,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dnsd.h"
 #include "pin.h"
 #include "policy.h"
 #include "sockaddr.h"
@@ -123,6 +124,7 @@ struct notify_ctx {
 	uid_t euid;                 /* whose targets are "ours" (read_begin) */
 	uint8_t mem_how;            /* NOTIFY_MEM_*: how targets are read */
 	int ll_abi;                 /* the kernel's Landlock ABI (UNIX connects) */
+	int no_signals;             /* a thread of sb-exec: SIGTERM is not ours */
 	int degraded_sync;          /* sync wake-up missing, said once */
 	int nlisteners, nsocks;
 	int done_next;
@@ -139,6 +141,7 @@ struct notify_ctx {
 	int npool[2];               /* [0] AF_INET, [1] AF_INET6 */
 	int pool[2][NOTIFY_POOL];
 	uint64_t pool_ino[2][NOTIFY_POOL];
+	struct dnsd dns;             /* "dns on": lib/dnsd.c */
 };
 
 /* Prepare n: policy and pins stay the caller's and must outlive n. pins
