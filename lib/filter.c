@@ -33,7 +33,8 @@
 /* A tiny assembler for the hand-written programs: forward jumps to
  * labels, resolved at the end, so no offset is counted by hand. */
 enum { L_NEXT, L_ALLOW, L_REFUSE, L_EPERM, L_NOTIF, L_SOCK, L_INET, L_NL,
-       L_PERS, L_PAIR, L_LISTEN, L_IOCTL, L__N };
+       L_PERS, L_PAIR, L_LISTEN, L_IOCTL, L_DGRAM, L_BIND, L_SENDTO,
+       L_ADDR, L_SOCKOPT, L__N };
 #define L_MAX 128    /* fixed labels, then the dispatch tree's own */
 
 struct bpf_asm {
@@ -184,9 +185,16 @@ static const uint32_t meta_calls[] = {
  * socket(): AF_UNIX; AF_INET/AF_INET6 stream TCP; AF_NETLINK NETLINK_ROUTE
  * (getifaddrs needs it). Everything else - UDP, packet, raw, ICMP, vsock,
  * MPTCP (262), SCTP - is refused in the kernel, before the supervisor sees
- * it. UDP stays refused even with "dns on": a UDP socket bound to "lo"
- * still leaves by another interface through an IP_PKTINFO control
- * message, so DNS must be answered without handing one out.
+ * it. UDP (SOCK_DGRAM, protocol 0 or UDP) goes to the supervisor, which
+ * never hands out a real one (a UDP socket bound to "lo" still leaves by
+ * another interface through an IP_PKTINFO control message): with "dns
+ * on" it gets an AF_UNIX stand-in answered from the pinned table, without
+ * it EACCES and a deny event (lib/dnsd.c). With "dns on" only, also
+ * bind() and sendto() with an address length of 16 or 28 (sockaddr_in,
+ * sockaddr_in6), recvfrom() with an address, getsockname(), and
+ * setsockopt() at the IPPROTO_IP and IPPROTO_IPV6 levels: the calls
+ * of a stub resolver that carry an Internet address; the supervisor
+ * emulates them on its stand-ins and lets the kernel run every other one.
  * socketpair(): AF_UNIX only.
  * listen(): on an unbound socket it autobinds to a random port, past
  * Landlock's bind rule, so only a policy with bind ports may listen.
@@ -201,6 +209,7 @@ static int build_main(struct sc_prog *out, const struct policy *p,
 		      int notify)
 {
 	const int net = notify ? L_NOTIF : L_ALLOW;
+	const int dns = notify && p->dns;
 	struct route rt[64];
 	struct bpf_asm a;
 	int n = 0;
@@ -210,6 +219,13 @@ static int build_main(struct sc_prog *out, const struct policy *p,
 	a.nlabels = L__N;
 	route_add(rt, &n, SYS_connect, net);
 	route_add(rt, &n, SYS_socket, L_SOCK);
+	if (dns) {
+		route_add(rt, &n, SYS_bind, L_BIND);
+		route_add(rt, &n, SYS_sendto, L_SENDTO);
+		route_add(rt, &n, SYS_recvfrom, L_ADDR);
+		route_add(rt, &n, SYS_getsockname, L_NOTIF);
+		route_add(rt, &n, SYS_setsockopt, L_SOCKOPT);
+	}
 	route_add(rt, &n, SYS_listen, p->nbind ? L_ALLOW : L_EPERM);
 	route_add(rt, &n, SYS_personality, L_PERS);
 	route_add(rt, &n, SYS_socketpair, L_PAIR);
@@ -233,10 +249,44 @@ static int build_main(struct sc_prog *out, const struct policy *p,
 	label(&a, L_INET);
 	LD(&a, args[1]);
 	emit(&a, BPF_ALU | BPF_AND | BPF_K, 0xf, 0, 0);
-	JEQ(&a, SOCK_STREAM, L_NEXT, L_REFUSE);
+	JEQ(&a, SOCK_STREAM, L_NEXT, notify ? L_DGRAM : L_REFUSE);
 	LD(&a, args[2]);
 	JEQ(&a, 0, net, L_NEXT);
 	JEQ(&a, IPPROTO_TCP, net, L_REFUSE);
+	if (notify) {
+		/* UDP: the supervisor's, to hand out a stand-in ("dns on") or
+		 * to refuse it saying so (lib/dnsd.c). */
+		label(&a, L_DGRAM);
+		JEQ(&a, SOCK_DGRAM, L_NEXT, L_REFUSE);
+		LD(&a, args[2]);
+		JEQ(&a, 0, L_NOTIF, L_NEXT);
+		JEQ(&a, IPPROTO_UDP, L_NOTIF, L_REFUSE);
+	}
+	if (dns) {
+		/* The calls that carry an Internet address on a stand-in:
+		 * bind() and sendto() with the length of a sockaddr_in or
+		 * sockaddr_in6, recvfrom() with an address. */
+		label(&a, L_BIND);
+		LD(&a, args[2]);
+		JEQ(&a, sizeof(struct sockaddr_in), L_NOTIF, L_NEXT);
+		JEQ(&a, sizeof(struct sockaddr_in6), L_NOTIF, L_ALLOW);
+		label(&a, L_SENDTO);
+		LD(&a, args[5]);
+		JEQ(&a, sizeof(struct sockaddr_in), L_ADDR, L_NEXT);
+		JEQ(&a, sizeof(struct sockaddr_in6), L_ADDR, L_ALLOW);
+		/* setsockopt() at the IP levels (glibc's resolver gives up
+		 * when IP_RECVERR fails, as it would on AF_UNIX). */
+		label(&a, L_SOCKOPT);
+		LD(&a, args[1]);
+		JEQ(&a, IPPROTO_IP, L_NOTIF, L_NEXT);
+		JEQ(&a, IPPROTO_IPV6, L_NOTIF, L_ALLOW);
+		label(&a, L_ADDR);
+		LD(&a, args[4]);
+		JEQ(&a, 0, L_NEXT, L_NOTIF);
+		emit(&a, BPF_LD | BPF_W | BPF_ABS,
+		     offsetof(struct seccomp_data, args[4]) + 4, 0, 0);
+		JEQ(&a, 0, L_ALLOW, L_NOTIF);
+	}
 	label(&a, L_NL);
 	LD(&a, args[2]);
 	JEQ(&a, 0 /* NETLINK_ROUTE */, L_ALLOW, L_REFUSE);

@@ -1477,7 +1477,7 @@ static void handle_connect(struct notify_ctx *n, int li,
 		deny(n, li, req, &w, -EACCES);
 		return;
 	}
-	if (si < 0 && !is_unix && dnsd_connect(n, li, req, ino, &c.a, c.len))
+	if (si < 0 && dnsd_connect(n, li, req, ino, &c.a, c.len))
 		return;             /* a UDP stand-in (lib/dnsd.c) */
 	if (si < 0)
 		connect_foreign(n, &c, ino, is_unix);
@@ -1679,6 +1679,7 @@ static void handle_notification(struct notify_ctx *n, int li)
 	case SYS_sendto:
 	case SYS_recvfrom:
 	case SYS_getsockname:
+	case SYS_setsockopt:
 		dnsd_call(n, li, &u.req);   /* "dns on" only (lib/filter.c) */
 		break;
 	default:
