@@ -44,8 +44,9 @@
  *                same); ID_VALID after the open and after the write. A
  *                blocking socket with nothing queued waits in our loop.
  *                Elsewhere: CONTINUE.
- *   setsockopt() at the IPPROTO_IP and IPPROTO_IPV6 levels: 0 on a
- *                stand-in (glibc gives up when IP_RECVERR fails), the
+ *   setsockopt() at the IPPROTO_IP and IPPROTO_IPV6 levels, and
+ *                SO_REUSEPORT: 0 on a stand-in (glibc gives up when
+ *                IP_RECVERR fails, dig aborts when SO_REUSEPORT does), the
  *                kernel's own elsewhere.
  *   getsockname() every one (its arguments say nothing): on a stand-in an
  *                Internet address of its family (the bound one, or the

@@ -192,7 +192,8 @@ static const uint32_t meta_calls[] = {
  * it EACCES and a deny event (lib/dnsd.c). With "dns on" only, also
  * bind() and sendto() with an address length of 16 or 28 (sockaddr_in,
  * sockaddr_in6), recvfrom() with an address, getsockname(), and
- * setsockopt() at the IPPROTO_IP and IPPROTO_IPV6 levels: the calls
+ * setsockopt() at the IPPROTO_IP and IPPROTO_IPV6 levels and of
+ * SO_REUSEPORT: the calls
  * of a stub resolver that carry an Internet address; the supervisor
  * emulates them on its stand-ins and lets the kernel run every other one.
  * socketpair(): AF_UNIX only.
@@ -279,7 +280,11 @@ static int build_main(struct sc_prog *out, const struct policy *p,
 		label(&a, L_SOCKOPT);
 		LD(&a, args[1]);
 		JEQ(&a, IPPROTO_IP, L_NOTIF, L_NEXT);
-		JEQ(&a, IPPROTO_IPV6, L_NOTIF, L_ALLOW);
+		JEQ(&a, IPPROTO_IPV6, L_NOTIF, L_NEXT);
+		/* SO_REUSEPORT: Internet sockets only (dig aborts without) */
+		JEQ(&a, SOL_SOCKET, L_NEXT, L_ALLOW);
+		LD(&a, args[2]);
+		JEQ(&a, SO_REUSEPORT, L_NOTIF, L_ALLOW);
 		label(&a, L_ADDR);
 		LD(&a, args[4]);
 		JEQ(&a, 0, L_NEXT, L_NOTIF);
