@@ -151,6 +151,7 @@ struct exec_ctx {
 	int sealed;                   /* nothing may leave: no helpers */
 	int super_thread;             /* the supervisor is our thread (Yama) */
 	int super_end;                /* its pipe: EOF when it ends, or -1 */
+	int who[2];                   /* supervisor -> proxy: who clients are */
 	const char *mem_how;          /* how the supervisor reads targets */
 	char **cmd;
 	char cwd[PATH_MAX];
@@ -1033,6 +1034,11 @@ static int start_proxy(struct exec_ctx *c)
 	pc.listen_fd = lfd;
 	pc.ready_fd = ready[1];
 	pc.log_fd = c->log_fd;
+	/* Who each client is, from the supervisor (lib/proxy.h). */
+	if (c->notify && !c->notify_socket &&
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, c->who) < 0)
+		c->who[0] = c->who[1] = -1;
+	pc.who_fd = c->who[0];
 	c->proxy_pid = fork();
 	if (c->proxy_pid < 0)
 		return fail(c, "unable to fork the proxy", 0, errno);
@@ -1044,11 +1050,16 @@ static int start_proxy(struct exec_ctx *c)
 		/* its own name: ps, pgrep -x and the tests tell it apart */
 		sys_prctl(PR_SET_NAME, (unsigned long)"sb-proxy", 0, 0);
 		close(ready[0]);
+		if (c->who[1] >= 0)
+			close(c->who[1]);
 		helper_target_ids(c);
 		_exit(proxy_run(&pc) < 0 ? EX_SB : 0);
 	}
 	close(ready[1]);
 	close(lfd);
+	if (c->who[0] >= 0)
+		close(c->who[0]);
+	c->who[0] = -1;
 	/* The socket listens already: connections queue in the kernel while
 	 * the proxy starts, so nothing waits for it here. Its ready byte is
 	 * read in the supervision loop; a proxy that dies first is an error
@@ -1076,6 +1087,7 @@ static int supervisor_begin(struct exec_ctx *c, struct notify_ctx *n,
 		fail(c, "unable to start the supervisor", 0, r);
 		return -1;
 	}
+	n->who_fd = c->who[1];
 	/* A root supervisor serving --user reads as that user. */
 	if (c->uid >= 0 && geteuid() == 0 && (uid_t)c->uid != 0 &&
 	    (r = notify_target_ids(n, (uid_t)c->uid, (gid_t)c->gid)) < 0) {
@@ -1166,6 +1178,8 @@ static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 		sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd",
 			  0, 0);
 		close(vp[0]);
+		if (c->who[0] >= 0)
+			close(c->who[0]);
 		if (supervisor_begin(c, &n, lfd, stand_in, vp[1]) < 0)
 			_exit(EX_SB);
 		close(vp[1]);
@@ -1174,6 +1188,9 @@ static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 		_exit(notify_run(&n, -1) < 0 ? EX_SB : 0);
 	}
 	close(vp[1]);
+	if (c->who[1] >= 0)
+		close(c->who[1]);        /* the supervisor's now */
+	c->who[1] = -1;
 	if (c->super_pid < 0) {
 		r = -errno;
 		close(vp[0]);
@@ -1520,6 +1537,7 @@ static int super_thread_gone(struct exec_ctx *c, pid_t kid, int *code)
 
 	close(c->super_end);
 	c->super_end = -1;
+	c->who[0] = c->who[1] = -1;
 	for (int t = 0; *code < 0 && t < 200; t++) {
 		int st;
 

@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "log.h"
 #include "notify.h"
+#include "proxy.h"
 #include "sb.h"
 #include "sys.h"
 
@@ -746,6 +747,33 @@ static void connect_over(struct notify_ctx *n, int si, uint64_t id, int err)
 	s->state = NS_FRESH;
 }
 
+/* Tell the proxy who this client is (lib/proxy.h struct proxy_who):
+ * before the connect() returns, so before the client can send a byte. A
+ * full channel loses the record (the proxy then looks itself): we never
+ * wait on the proxy. */
+static void tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
+{
+	struct proxy_who w;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char path[32];
+	ssize_t len;
+
+	if (n->who_fd < 0 || s->port != n->p->proxy_port ||
+	    !ip_equal(&s->ip, &n->p->proxy_ip))
+		return;
+	memset(&w, 0, sizeof(w));
+	if (getsockname(s->fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    sockaddr_parse(&ss, sl, &w.ip, &w.port) < 0)
+		return;
+	w.pid = s->tid;
+	len = readlink(proc_path(path, sizeof(path), s->tid, "exe", -1),
+		       w.exe, sizeof(w.exe) - 1);
+	if (len <= 0)
+		w.exe[0] = 0;
+	(void)send(n->who_fd, &w, sizeof(w), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 {
 	struct notify_sock *s = &n->socks[si];
@@ -756,6 +784,8 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 	int r, st, e = 0;
 
 	r = connect_nb(s->fd, fl, &ss, len);
+	if (r == 0 || r == -EINPROGRESS)
+		tell_proxy(n, s);
 	if (r != -EINPROGRESS) {
 		connect_over(n, si, id, r);
 		return;
@@ -1925,7 +1955,7 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 	n->p = p;
 	n->pins = pins;
 	n->log_fd = log_fd;
-	n->epfd = n->sigfd = n->ctl_fd = -1;
+	n->epfd = n->sigfd = n->ctl_fd = n->who_fd = -1;
 	for (int i = 0; i < NOTIFY_MAX_LISTENERS; i++)
 		n->lis[i].fd = -1;
 	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)

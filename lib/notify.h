@@ -125,6 +125,7 @@ struct notify_ctx {
 	uint8_t mem_how;            /* NOTIFY_MEM_*: how targets are read */
 	int ll_abi;                 /* the kernel's Landlock ABI (UNIX connects) */
 	int no_signals;             /* a thread of sb-exec: SIGTERM is not ours */
+	int who_fd;                 /* to the proxy: struct proxy_who, or -1 */
 	int degraded_sync;          /* sync wake-up missing, said once */
 	int nlisteners, nsocks;
 	int done_next;

@@ -96,6 +96,7 @@ struct conn {
 	uint32_t prev, next;    /* timer list (index + 1); free list */
 	uint32_t gen;
 	int32_t pid;            /* client: 0 not looked up, -1 not found */
+	int32_t wi;             /* its record in ring + 1, or 0 */
 	int64_t deadline;
 	uint64_t left;          /* Content-Length still to forward */
 	const struct pin *pin;  /* candidate addresses, or NULL: ip */
@@ -155,6 +156,8 @@ struct proxy {
 	int nsum;
 	uint32_t sum_lost;
 	int who_cache[4][2];    /* pid, fd: where the last sockets were */
+	struct proxy_who *ring; /* the supervisor's last records */
+	uint32_t who_next;
 	int who_tokens;         /* whole-/proc scans allowed now */
 	int64_t who_refill;
 	struct dnsq q[DNSQ_MAX];
@@ -618,6 +621,41 @@ out:
 	return found > 0 ? who_found(p, found, fd) : -1;
 }
 
+/* The supervisor's record of this client. Sent before the client's
+ * connect() returned, so before any byte the client wrote: whatever made
+ * us look is queued after it. */
+#define WHO_RING 256
+
+static int who_told(struct proxy *p, struct conn *c)
+{
+	if (p->cfg->who_fd < 0 || !p->ring)
+		return 0;
+	for (;;) {
+		struct proxy_who *w = &p->ring[p->who_next % WHO_RING];
+		ssize_t n = recv(p->cfg->who_fd, w, sizeof(*w), MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == (ssize_t)sizeof(*w)) {
+			w->exe[sizeof(w->exe) - 1] = 0;
+			p->who_next++;
+		}
+	}
+	for (uint32_t k = 1; k <= WHO_RING && k <= p->who_next; k++) {
+		uint32_t i = (p->who_next - k) % WHO_RING;
+		struct proxy_who *w = &p->ring[i];
+
+		if (w->port == c->peer_port && ip_equal(&w->ip, &c->peer)) {
+			c->pid = w->pid;
+			c->wi = (int32_t)i + 1;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void who(struct proxy *p, struct conn *c)
 {
 	struct sockaddr_storage ss;
@@ -630,6 +668,8 @@ static void who(struct proxy *p, struct conn *c)
 	if (c->pid || !p->cfg->who)
 		return;
 	c->pid = -1;
+	if (who_told(p, c))
+		return;
 	if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) < 0 ||
 	    sockaddr_parse(&ss, sl, &sip, &sport) < 0)
 		return;
@@ -757,8 +797,14 @@ static void ev_log(struct proxy *p, struct conn *c, const char *event, int code,
 	int have_exe = 0;
 
 	who(p, c);
-	if (c->pid > 0)
+	if (c->wi > 0 && p->ring[c->wi - 1].port == c->peer_port &&
+	    ip_equal(&p->ring[c->wi - 1].ip, &c->peer) &&
+	    p->ring[c->wi - 1].exe[0]) {
+		memcpy(exe, p->ring[c->wi - 1].exe, sizeof(exe));
+		have_exe = 1;
+	} else if (c->pid > 0) {
 		have_exe = exe_of(c->pid, exe, sizeof(exe)) == 0;
+	}
 	log_begin(&e, event);
 	log_s(&e, "layer", "proxy");
 	if (c->kind)
@@ -2102,6 +2148,7 @@ void proxy_cfg_init(struct proxy_cfg *c)
 	c->drain_ms = 30000;
 	c->dns_ms = 5000;
 	c->who = 1;
+	c->who_fd = -1;
 	c->listen_ip.family = 4;
 	c->listen_ip.a[0] = 127;
 	c->listen_ip.a[3] = 1;
@@ -2208,7 +2255,10 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	p->pend = mem_map((size_t)p->max * sizeof(*p->pend));
 	p->sum = mem_map(SUM_MAX * sizeof(*p->sum));
 	p->dyn = mem_map(sizeof(*p->dyn));
-	if (!p->c || !p->pend || !p->sum || !p->dyn)
+	if (cfg->who_fd >= 0)
+		p->ring = mem_map(WHO_RING * sizeof(*p->ring));
+	if (!p->c || !p->pend || !p->sum || !p->dyn ||
+	    (cfg->who_fd >= 0 && !p->ring))
 		return -ENOMEM;
 	p->lfd = cfg->listen_fd;
 	if (p->lfd < 0) {

@@ -91,12 +91,29 @@ struct proxy_cfg {
 					   through (logged), 1 deny */
 	int who;                        /* find the client's pid and exe
 					   for the log (1) */
+	int who_fd;                     /* the supervisor's records
+					   (struct proxy_who), or -1: the
+					   proxy looks in /proc itself */
 	/* For names allowed but not pinned ahead (a *.domain entry's
 	 * names): resolved on first use in the loop (the hosts file, then
 	 * A and AAAA over UDP to these servers, 127.0.0.1 when none), then
 	 * frozen for the life of the proxy, never resolved again. NULL:
 	 * such names are denied. */
 	const struct dns_conf *dns;
+};
+
+/* What the supervisor tells the proxy of each connection it makes to the
+ * proxy on the sandbox's behalf, over a SOCK_DGRAM UNIX socketpair that
+ * sb-exec makes for the two (proxy_cfg.who_fd; notify_ctx.who_fd): the
+ * client socket's own address, which the proxy sees as its peer, and who
+ * asked for it. The sandbox holds neither end, so what it says cannot be
+ * forged, and the proxy needs no look into /proc (which a confined proxy
+ * could not take) nor a scan per connection. */
+struct proxy_who {
+	struct sb_ip ip;                /* the client's end */
+	uint16_t port;
+	int32_t pid;                    /* the thread that called connect() */
+	char exe[256];                  /* its executable, "" if unknown */
 };
 
 /* The defaults above; pol, pins and the listener left for the caller. */
