@@ -1165,11 +1165,67 @@ static void do_recvfrom(struct notify_ctx *n, int li,
 				   tv.tv_usec / 1000;
 }
 
+static int ip_unspec(const struct sb_ip *ip)
+{
+	uint8_t any = 0;
+
+	for (int k = 0; k < (ip->family == 4 ? 4 : 16); k++)
+		any |= ip->a[k];
+	return !any;
+}
+
+static int ip_is_loopback(const struct sb_ip *ip)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+
+	return ip->family == 4 ? ip->a[0] == 127 : !memcmp(ip->a, one, 16);
+}
+
+/* bind() of a TCP socket we handed out to port 0 of the unspecified or
+ * the loopback address, as a client does before connecting (dig +tcp):
+ * Landlock's bind rule refuses port 0, so without bind ports in the
+ * policy (listen() refused by the filter: the socket can only connect,
+ * and every connect is ours) the supervisor binds its own reference.
+ * 1 when answered, 0 when the kernel's own bind decides. */
+static int bind_any_port(struct notify_ctx *n, int li,
+			 const struct seccomp_notif *r, uint64_t ino)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} a;
+	int len = (int)(uint32_t)r->data.args[2], ref, e;
+	struct sb_ip ip;
+	uint16_t port;
+	struct mem m;
+
+	if (n->p->nbind || (ref = notify_fresh_ref(n, li, ino)) < 0 ||
+	    (len != sizeof(a.in) && len != sizeof(a.in6)))
+		return 0;
+	if (mem_open(n, li, r->id, (pid_t)r->pid, &m, 0) < 0)
+		return 0;
+	e = mem_io(&m, &a, r->data.args[1], (size_t)len, 0);
+	close_fd(&m.fd);
+	if (e < 0 || sockaddr_parse(&a, (size_t)len, &ip, &port) < 0 || port ||
+	    (!ip_is_loopback(&ip) && !ip_unspec(&ip)))
+		return 0;
+	/* Our copy of the address, bound on our reference: it is what the
+	 * check saw. */
+	e = bind(ref, &a.sa, (socklen_t)len) < 0 ? -errno : 0;
+	if (valid(n, li, r->id))
+		(void)resp(n, li, r->id, 0, e, 0);
+	return 1;
+}
+
 void dnsd_call(struct notify_ctx *n, int li, const struct seccomp_notif *r)
 {
 	int fd = (int)r->data.args[0];
-	int i = sock_find(n, li, fd_ino((pid_t)r->pid, fd));
+	uint64_t ino = fd_ino((pid_t)r->pid, fd);
+	int i = sock_find(n, li, ino);
 
+	if (i < 0 && r->data.nr == SYS_bind && bind_any_port(n, li, r, ino))
+		return;
 	if (i < 0) {
 		cont(n, li, r->id);
 		return;

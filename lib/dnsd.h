@@ -118,6 +118,9 @@ void dnsd_call(struct notify_ctx *n, int li, const struct seccomp_notif *r);
 int dnsd_tcp_addr(struct notify_ctx *n, int family, struct sb_ip *ip,
 		  uint16_t *port);
 void dnsd_event(struct notify_ctx *n, int i, uint32_t events);
+/* lib/notify.c: our reference to a TCP socket handed out and not yet
+ * connected, or -1. */
+int notify_fresh_ref(struct notify_ctx *n, int li, uint64_t ino);
 void dnsd_sweep(struct notify_ctx *n, int64_t now);
 
 #endif

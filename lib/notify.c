@@ -504,6 +504,16 @@ static int sock_find(struct notify_ctx *n, int li, uint64_t ino)
 	return -1;
 }
 
+/* lib/dnsd.c: our reference to a TCP socket handed out and not yet
+ * connected, or -1. */
+int notify_fresh_ref(struct notify_ctx *n, int li, uint64_t ino)
+{
+	int si = sock_find(n, li, ino);
+
+	return si >= 0 && n->socks[si].state == NS_FRESH &&
+	       n->socks[si].type == SOCK_STREAM ? n->socks[si].fd : -1;
+}
+
 /* Sockets the sandbox closed without connecting them live on in our
  * reference alone. Their creator's fd table tells: under pressure, drop
  * the references to sockets it no longer holds. (A socket handed to
