@@ -142,6 +142,7 @@ struct exec_ctx {
 	pid_t proxy_pid, super_pid;
 	int proxy_ready;              /* the proxy's ready pipe, or -1 */
 	int proxy_up;                 /* its ready byte came */
+	int kid_reaped, kid_st;       /* reaped by kill_sandbox */
 	struct sigaction saved[3];    /* the caller's kept_sigs */
 	int log_fd;
 	int pgroup;
@@ -1340,10 +1341,13 @@ static int proc_children(pid_t pid, pid_t *q, int n, int cap)
 
 /* Kill the command and everything it started. We are PID 1 or their
  * subreaper, so every descendant is below us, and an orphan comes back to
- * us: each round kills each process before reading its children (a killed
- * process forks no more), until no live one is left (bounded: a process
- * stuck in the kernel may take its time). The helpers are skipped. Without
- * /proc, only the command and (-g) its process group. */
+ * us before its parent is a zombie: each round kills each process before
+ * reading its children (a killed process forks no more) and reaps our own
+ * zombies, until we have no child but the helpers (bounded: a process
+ * stuck in the kernel may take its time). Stopping at "none alive" would
+ * miss the orphans of a process that died after our list was read. The
+ * command's status is kept for supervise(). Without /proc, only the
+ * command and (-g) its process group. */
 static void kill_sandbox(struct exec_ctx *c, pid_t kid)
 {
 	static pid_t q[4096];
@@ -1354,18 +1358,27 @@ static void kill_sandbox(struct exec_ctx *c, pid_t kid)
 			kill(-kid, SIGKILL);
 	}
 	for (int round = 0; round < 200; round++) {
-		int n = proc_children(getpid(), q, 0, (int)LEN(q)), live = 0;
+		int n = proc_children(getpid(), q, 0, (int)LEN(q)), left = 0;
+		const int mine = n;
 		struct timespec ts = { 0, 5000000 };
 
 		for (int i = 0; i < n; i++) {
-			if (q[i] == c->proxy_pid || q[i] == c->super_pid ||
-			    !proc_alive(q[i]))
+			int st;
+
+			if (q[i] == c->proxy_pid || q[i] == c->super_pid)
 				continue;
-			kill(q[i], SIGKILL);
-			live++;
-			n = proc_children(q[i], q, n, (int)LEN(q));
+			left++;
+			if (proc_alive(q[i])) {
+				kill(q[i], SIGKILL);
+				n = proc_children(q[i], q, n, (int)LEN(q));
+			} else if (i < mine &&
+				   waitpid(q[i], &st, WNOHANG) == q[i] &&
+				   q[i] == kid) {
+				c->kid_reaped = 1;
+				c->kid_st = st;
+			}
 		}
-		if (!live)
+		if (!left)
 			return;
 		nanosleep(&ts, 0);
 	}
@@ -1566,6 +1579,12 @@ static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 	int code = -1, failed = 0;
 
 	for (;;) {
+		/* kill_sandbox may have reaped the command */
+		if (code < 0 && c->kid_reaped) {
+			code = status_code(c->kid_st);
+			log_exit(c, kid, c->kid_st);
+			return EX_SB;
+		}
 		struct pollfd pf[3] = { { sfd, POLLIN, 0 },
 					{ c->proxy_ready, POLLIN, 0 },
 					{ c->super_end, POLLIN, 0 } };
