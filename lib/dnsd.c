@@ -1052,11 +1052,8 @@ static void do_sendto(struct notify_ctx *n, int li,
 	close_fd(&m.fd);
 	if (!valid(n, li, r->id))
 		return;
-	if (e == 0 && answer_query(n, i, q, (size_t)qlen, raw, rawlen) < 0) {
-		log_why(n, "deny", (pid_t)r->pid, "sendto", "UDP is answered "
-			"for DNS only: not a DNS query", &ip, port);
-		e = -EACCES;
-	}
+	if (e == 0 && answer_query(n, i, q, (size_t)qlen, raw, rawlen) < 0)
+		e = -EACCES;        /* said by answer_query, once a socket */
 	(void)resp(n, li, r->id, e ? 0 : (int64_t)qlen, e, 0);
 }
 
