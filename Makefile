@@ -103,9 +103,21 @@ check-vm: $(O)/sb
 	scripts/check-vm.sh $(O)
 
 # sb as the entrypoint of a scratch OCI bundle under runc, once a real
-# seccomp profile (root; about 20 s).
-check-oci: test-deps $(O)/sb $(STATIC_BIN)
+# seccomp profile, and the example image as a restricted pod runs it
+# (root; about 20 s).
+check-oci: test-deps $(O)/sb $(STATIC_BIN) image
 	scripts/check-oci.sh $(O)
+
+# The build context of examples/Containerfile: $(O)/sb, the applet links
+# in $(O)/links/ and the static demo program (examples/demo/).
+image: $(O)/sb $(O)/demo
+	@rm -rf $(O)/links && mkdir -p $(O)/links
+	@for a in $$($(O)/sb --list); do ln -s sb $(O)/links/$$a; done
+
+$(O)/demo: examples/demo/demo.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CFLAGS) -static -s -Wl,--gc-sections -o $@ $<
 
 fuzz: $(FUZZ_BIN)
 	scripts/fuzz.sh $(O) $${FUZZ_SECONDS:-60}
@@ -125,4 +137,4 @@ install: $(O)/sb
 clean:
 	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/static $(O)/fuzz $(O)/minimal
 
-.PHONY: all check check-vm fuzz bench size install clean test-deps
+.PHONY: all check check-vm fuzz bench size install clean test-deps image

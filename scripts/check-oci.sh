@@ -4,7 +4,8 @@
 # Docker's default and containers-common's as uid 65534 without
 # capabilities, and Docker's as root with Docker's default capabilities.
 # The rootfs holds BUILD_DIR/sb, its applet links, the static tools of
-# tests/static and examples/sb.policy (as /etc/sb.policy), nothing else.
+# tests/static and examples/sb.policy (as /etc/sb.policy), nothing else;
+# then tests/oci/image.test: the example image of examples/ (make image).
 # Needs root (runc). Ends with "N passed, M failed[, K skipped]".
 set -u
 B=$(cd "${1:-build}" && pwd)
@@ -47,6 +48,9 @@ for m in docker crio docker-root; do
 	MODE=$m OCI_SECCOMP=$OCI_DIR/$m.json OCI_LINES=$OCI_DIR/$m.lines \
 		sh "$top/tests/oci/oci.test"
 done
+# The example image (examples/Containerfile, make image) as built, and as
+# examples/k8s/pod.yaml runs it, under the profiles made above.
+MODE=image sh "$top/tests/oci/image.test"
 
 p=$(grep -c '^pass' "$RESULTS"); f=$(grep -c '^fail' "$RESULTS"); s=$(grep -c '^skip' "$RESULTS")
 [ -n "${VERBOSE:-}" ] && cat "$RESULTS"

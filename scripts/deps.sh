@@ -25,7 +25,8 @@ need_pkg musl-tools gperf dpkg-dev make gcc gawk file
 if [ "$want" = test ]; then
 	need_pkg clang libclang-rt-14-dev curl python3 openssl iproute2 \
 		util-linux procps tinyproxy tini bubblewrap hyperfine file bc \
-		runc golang-github-docker-docker-dev golang-github-containers-common
+		runc golang-github-docker-docker-dev golang-github-containers-common \
+		python3-yaml
 fi
 if [ -n "$missing" ]; then
 	echo "deps: installing$missing" >&2
