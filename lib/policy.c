@@ -234,6 +234,11 @@ static int directive(struct policy *p, char **w, int nw, struct seen *s,
 		return fail(e, "unknown directive", d);
 	if (nw < 2)
 		return fail(e, "needs at least one argument", d);
+	if (!strcmp(d, "allow") || !strcmp(d, "direct"))
+		for (int i = 1; i < nw; i++)
+			if (!strcmp(w[i], "from"))   /* lib/from.c */
+				return policy_from_directive(p, d[0] == 'd',
+							     w + 1, nw - 1, e);
 	for (int i = 1; i < nw && r == 0; i++) {
 		if (!strcmp(d, "ro"))
 			r = add_path(p, w[i], PATH_RO, e);
@@ -466,6 +471,7 @@ int policy_format(const struct policy *p, char *out, size_t cap)
 	}
 	fmt_dests(&b, "allow", p->allow, p->nallow);
 	fmt_dests(&b, "direct", p->direct, p->ndirect);
+	policy_format_from(p, &b);
 	for (int i = 0; i < p->nbind; i++) {
 		buf_puts(&b, i ? " " : "bind ");
 		buf_putu(&b, p->bind[i]);

@@ -15,6 +15,7 @@
 #define POLICY_MAX_PORTS 32
 #define POLICY_MAX_ENV 32
 #define POLICY_PATH_MAX 256
+#define POLICY_MAX_BINS 32          /* distinct paths after "from" */
 
 enum { PATH_RO = 1, PATH_RW = 2 };
 
@@ -46,6 +47,15 @@ struct policy {
 	uint16_t ll_connect[POLICY_MAX_PORTS];
 	int nll_connect;
 	uint8_t parsing_default;
+	/* Entries with "from BINARY...": lib/from.c. Kept apart from
+	 * allow[] and direct[], so that whatever asks without naming a
+	 * binary (the functions above) never matches them: fail closed.
+	 * from_bins[i] is a mask of bins[] (bit k: bins[k]). */
+	int nfrom, nbins;
+	struct dest from[POLICY_MAX_DEST];
+	uint32_t from_bins[POLICY_MAX_DEST];
+	uint8_t from_direct[POLICY_MAX_DEST];   /* 0 allow, 1 direct */
+	char bins[POLICY_MAX_BINS][POLICY_PATH_MAX];
 };
 
 struct policy_err {
@@ -99,6 +109,45 @@ void policy_name_hint(const char *dir, const char *host,
  * gives p again (sb-exec --print-policy). Bytes written, or -1 if it does
  * not fit. */
 int policy_format(const struct policy *p, char *out, size_t cap);
+/* ---- rules per binary (lib/from.c) ----
+ * "allow DEST... from PATH..." / "direct DEST... from PATH...": the entry
+ * is for the binaries whose executable, as the kernel reports it
+ * (/proc/PID/exe), matches one of the paths; '*' matches any run of
+ * characters within one path component (never a '/'). exe below is that
+ * path, only once its pin held (lib/ident.h); NULL when the binary could
+ * not be established: then only entries for every binary match.
+ * POLICY_ANY_EXE: as if every from entry applied (pinning names ahead). */
+#define POLICY_ANY_EXE ((const char *)1)
+int policy_from_directive(struct policy *p, int direct, char **w, int nw,
+			  struct policy_err *e);
+int policy_glob(const char *pat, const char *path);
+/* Does exe match any path a from entry names (so it must be pinned)? */
+int policy_bin_listed(const struct policy *p, const char *exe);
+int policy_allows_host_by(const struct policy *p, const char *exe,
+			  const char *host, uint16_t port);
+int policy_allows_ip_by(const struct policy *p, const char *exe,
+			const struct sb_ip *ip, uint16_t port);
+int policy_direct_ip_by(const struct policy *p, const char *exe,
+			const struct sb_ip *ip, uint16_t port);
+int policy_direct_host_by(const struct policy *p, const char *exe,
+			  const char *host, uint16_t port);
+int policy_proxy_host_by(const struct policy *p, const char *exe,
+			 const char *host, uint16_t port);
+int policy_proxy_ip_by(const struct policy *p, const char *exe,
+		       const struct sb_ip *ip, uint16_t port);
+int policy_names_ip_by(const struct policy *p, const char *exe, int tabs,
+		       const char *host, const struct sb_ip *ip,
+		       uint16_t port);
+int policy_ip_ok_by(const struct policy *p, const char *exe, int tabs,
+		    const char *host, const struct sb_ip *ip, uint16_t port);
+/* Is host (any port) reachable at all by exe: an entry for every binary
+ * or one of exe's (dns on: a name only git may reach is NXDOMAIN to
+ * curl). */
+int policy_host_for(const struct policy *p, const char *exe,
+		    const char *host);
+/* The from entries in the policy format, appended to b (policy_format). */
+struct buf;
+void policy_format_from(const struct policy *p, struct buf *b);
 /* Format e as "file:line: what" into out. */
 void policy_err_format(const struct policy_err *e, char *out, size_t cap);
 

@@ -1,0 +1,78 @@
+/* lib/ident.h - who a process is, for rules per binary (policy.h "from"):
+ * the path the kernel reports for its executable, and a pin of that
+ * binary taken on first use: device, inode and a SHA-256 of its content
+ * (lib/sha256.c). A later use of the same path by another file (other
+ * dev/ino) or other content is refused: the pin is broken, and the
+ * process counts as an unknown binary (only entries for every binary
+ * match it), which the log says. Content is hashed once per (dev, ino,
+ * size, mtime, ctime): the cache. */
+#ifndef SB_IDENT_H
+#define SB_IDENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+#include "sha256.h"
+
+#define IDENT_MAX_PINS 64
+#define IDENT_CACHE 64
+#define IDENT_EXE_MAX 256
+
+enum ident_state {
+	IDENT_UNKNOWN = 0,          /* not established: matches no from */
+	IDENT_HELD,                 /* a listed binary, its pin held */
+	IDENT_BROKEN,               /* a listed path, other file or content */
+	IDENT_UNLISTED,             /* no from entry names it: not pinned */
+};
+
+struct ident_pin {
+	char path[IDENT_EXE_MAX];
+	uint64_t dev, ino;
+	uint8_t sha[SHA256_LEN];
+	uint32_t held, broken;      /* uses */
+};
+
+struct ident_file {
+	uint64_t dev, ino, size;
+	int64_t mtime, mtime_ns, ctime, ctime_ns;
+	uint8_t sha[SHA256_LEN];
+	uint8_t used;
+};
+
+struct ident {
+	int npins, cache_next;
+	struct ident_pin pins[IDENT_MAX_PINS];
+	struct ident_file cache[IDENT_CACHE];
+	uint64_t hashed_bytes, hash_ns;   /* cost, for the bench */
+	uint32_t hashes, hits;
+};
+
+/* One process's identity, as a decision uses it. */
+struct ident_who {
+	int state;                  /* enum ident_state */
+	pid_t tid;
+	char exe[IDENT_EXE_MAX];    /* as /proc/TID/exe reads; "" unknown */
+	const char *why;            /* why not held (static text) */
+};
+
+void ident_init(struct ident *id);
+/* The path a decision may use: w->exe when the pin held, else NULL (only
+ * entries for every binary match). */
+const char *ident_exe(const struct ident_who *w);
+/* "held", "broken", "unlisted", "unknown": the log's "pin" field. */
+const char *ident_state_name(int state);
+/* Pin check of the file open at fd (the executable, opened through
+ * /proc/TID/exe) for path exe. Sets w->state and w->why. */
+void ident_check_fd(struct ident *id, int fd, struct ident_who *w);
+/* Establish who thread tid is, for policy p: readlink and, when a from
+ * entry lists the path, open /proc/TID/exe and check the pin. valid(arg)
+ * is called after the reads (ID_VALID of the notification that blocks
+ * tid): -ENOENT when it says the notification died (decide nothing), else
+ * 0 with *w filled. Without from entries in p it only reads the path. */
+int ident_of(struct ident *id, const struct policy *p, pid_t tid,
+	     int (*valid)(void *), void *arg, struct ident_who *w);
+/* SHA-256 of what fd holds (pread from 0): 0 or -errno. */
+int ident_hash_fd(int fd, uint8_t out[SHA256_LEN], uint64_t *bytes);
+
+#endif
