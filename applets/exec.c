@@ -66,7 +66,13 @@ static const char exec_help[] =
 	"  --no-proxy       do not start a proxy (one already listens at the\n"
 	"                   policy's proxy address)\n"
 	"  --print-policy   print the effective policy (the default or --policy,\n"
-	"                   the flags, LL_*) in the policy format, and exit\n\n"
+	"                   the flags, LL_*) in the policy format, and exit\n"
+	"  --upstream http://HOST:PORT  reach allowed destinations through\n"
+	"                   this HTTP proxy (CONNECT by name, not pinned)\n"
+	"  --upstream-auth-file FILE  user:password for it, read at start\n"
+	"  --upstream-auth-env NAME   the same from sb's variable NAME\n"
+	"  --upstream-except DEST     connected directly instead (host,\n"
+	"                   *.domain, IP, CIDR, optional :PORT)\n\n"
 	"The kernel sandboxer's LL_FS_RO, LL_FS_RW, LL_TCP_BIND,\n"
 	"LL_TCP_CONNECT and LL_SCOPED variables replace the matching rules.\n";
 
@@ -74,6 +80,7 @@ enum {
 	X_POLICY = 1, X_BEST, X_REPORT, X_LOG, X_RO, X_RW, X_ALLOW, X_DIRECT,
 	X_BIND, X_DNS, X_ENV, X_PROXY, X_IPC, X_METADATA, X_PGROUP, X_RESOLVER, X_HOSTS,
 	X_NOTIFY_SOCKET, X_NO_PROXY, X_USER, X_PRINT_POLICY,
+	X_UPSTREAM, X_UP_FILE, X_UP_ENV, X_UP_EXCEPT,
 };
 
 static const struct opt exec_opts[] = {
@@ -98,6 +105,10 @@ static const struct opt exec_opts[] = {
 	{ "no-proxy", 0, 0, X_NO_PROXY },
 	{ "user", 'u', 1, X_USER },
 	{ "print-policy", 0, 0, X_PRINT_POLICY },
+	{ "upstream", 0, 1, X_UPSTREAM },
+	{ "upstream-auth-file", 0, 1, X_UP_FILE },
+	{ "upstream-auth-env", 0, 1, X_UP_ENV },
+	{ "upstream-except", 0, 1, X_UP_EXCEPT },
 	{ 0, 0, 0, 0 },
 };
 
@@ -131,6 +142,7 @@ struct exec_ctx {
 	struct sc_plan sc;
 	struct pin_table pins;
 	struct dns_conf dns;
+	struct upstream up;           /* pol.has_upstream: upstream_setup */
 	const char *policy_file, *report_file, *log_file;
 	const char *notify_socket;    /* standalone sb-notifyd, or NULL */
 	int no_proxy;
@@ -228,11 +240,22 @@ static int load_policy(struct exec_ctx *c, int argc, char **argv)
 			[X_DNS] = "dns", [X_ENV] = "env", [X_PROXY] = "proxy",
 			[X_IPC] = "ipc", [X_METADATA] = "metadata",
 		};
+		static const char *const updir[] = {
+			"upstream", "upstream-auth-file", "upstream-auth-env",
+			"upstream-except",
+		};
 
 		if (id >= X_RO && id <= X_METADATA &&
 		    policy_directive(&c->pol, dir[id], s.arg, &pe) < 0)
 			return policy_fail(c, &pe);
+		if (id >= X_UPSTREAM && id <= X_UP_EXCEPT &&
+		    policy_directive(&c->pol, updir[id - X_UPSTREAM], s.arg,
+				     &pe) < 0)
+			return policy_fail(c, &pe);
 	}
+	pe.file = c->policy_file ? c->policy_file : "policy";
+	if (policy_upstream_check(&c->pol, &pe) < 0)
+		return policy_fail(c, &pe);
 	if (c->best_effort_flag)
 		c->pol.best_effort = 1;
 	if (landlock_env(&c->pol, environ, &pe) < 0) {
@@ -600,6 +623,9 @@ static int pin_list(struct exec_ctx *c, const struct dest *tab, int n,
 
 		if (tab[i].kind != DEST_HOST)
 			continue;   /* literals need no pin; wildcards pin late */
+		if (tab == c->pol.allow &&
+		    policy_via_upstream(&c->pol, tab[i].host, NULL, tab[i].port))
+			continue;   /* the upstream resolves it (report) */
 		r = pin_resolve(&c->pins, &c->dns, tab[i].host, tab[i].port, 1,
 				&rep);
 		if (r == 0)
@@ -786,6 +812,94 @@ static const char *root_advice(const struct exec_ctx *c)
 	       "--user UID[:GID] runs it as another user";
 }
 
+/* The report's "upstream": where, its pinned addresses, where the
+ * credentials came from (never what they are), the exceptions, and the
+ * allow entries reached through it, which sb does not pin. */
+static void report_upstream(const struct exec_ctx *c, struct buf *b)
+{
+	const struct policy *p = &c->pol;
+	char d[SB_HOST_MAX + 16], ip[48];
+	int n = 0;
+
+	if (!p->has_upstream)
+		return;
+	buf_puts(b, ",\"upstream\":{\"url\":");
+	buf_json_str(b, c->up.url);
+	buf_puts(b, ",\"ips\":[");
+	for (int i = 0; i < c->up.nips; i++) {
+		ip_format(&c->up.ips[i], ip, sizeof(ip));
+		buf_puts(b, i ? "," : "");
+		buf_json_str(b, ip);
+	}
+	buf_puts(b, "],\"auth\":");
+	buf_json_str(b, c->up.auth_from ? c->up.auth_from : "none");
+	buf_puts(b, ",\"except\":[");
+	for (int i = 0; i < p->nup_except; i++) {
+		dest_format(&p->up_except[i], d, sizeof(d));
+		buf_puts(b, i ? "," : "");
+		buf_json_str(b, d);
+	}
+	buf_puts(b, "],\"unpinned\":[");
+	for (int i = 0; i < p->nallow; i++) {
+		const struct dest *a = &p->allow[i];
+
+		if (a->kind == DEST_CIDR ||
+		    !policy_via_upstream(p, a->host, NULL, a->port))
+			continue;
+		dest_format(a, d, sizeof(d));
+		buf_puts(b, n++ ? "," : "");
+		buf_json_str(b, d);
+	}
+	buf_puts(b, "],\"note\":\"names reached through the upstream are "
+		 "resolved by it, not pinned by sb\"}");
+}
+
+/* The upstream (policy "upstream"): pinned, and its credentials read,
+ * now, before anything runs. A credentials file beneath one of the
+ * policy's paths would be readable in the sandbox: refused. */
+static int upstream_setup(struct exec_ctx *c)
+{
+	static char real[PATH_MAX], rp[PATH_MAX];
+	char why[512];
+
+	if (!c->pol.has_upstream)
+		return 0;
+	if (c->pol.up_auth_file[0] && realpath(c->pol.up_auth_file, real)) {
+		for (int i = 0; i < c->pol.npaths; i++) {
+			const struct policy_path *pp = &c->pol.paths[i];
+			const char *path = strcmp(pp->path, "@cwd") ? pp->path
+								    : c->cwd;
+			size_t n;
+
+			if (!realpath(path, rp))
+				continue;
+			n = strlen(rp);
+			if (strncmp(real, rp, n) ||
+			    (real[n] != '/' && real[n] && n > 1))
+				continue;
+			{
+				struct buf b = BUF_ON(why);
+
+				buf_puts(&b, "upstream-auth-file ");
+				buf_puts(&b, c->pol.up_auth_file);
+				buf_puts(&b, " is readable in the sandbox "
+					 "(beneath '");
+				buf_puts(&b, pp->mode == PATH_RW ? "rw " : "ro ");
+				buf_puts(&b, pp->path);
+				buf_puts(&b, "'): keep it outside every ro and "
+					 "rw path");
+				buf_str(&b);
+			}
+			return fail(c, why, 0, 0);
+		}
+	}
+	if (c->dns.nns == 0 && dns_conf_load(&c->dns, DNS_RESOLV_PATH) < 0)
+		c->dns.nns = 0;
+	if (upstream_prepare(&c->up, &c->pol, &c->dns, why, sizeof(why)) < 0)
+		return fail(c, why, 0, 0);
+	return 0;
+}
+
 static int write_report(struct exec_ctx *c)
 {
 	static char mem[65536];
@@ -834,7 +948,9 @@ static int write_report(struct exec_ctx *c)
 		}
 		buf_puts(&b, "]}");
 	}
-	buf_puts(&b, "]}\n");
+	buf_putc(&b, ']');
+	report_upstream(c, &b);
+	buf_puts(&b, "}\n");
 	if (b.over)
 		return -E2BIG;
 	r = file_write_atomic(c->report_file, b.p, b.len);
@@ -1032,6 +1148,7 @@ static int start_proxy(struct exec_ctx *c)
 	pc.pol = &c->pol;
 	pc.pins = &c->pins;
 	pc.dns = &c->dns;
+	pc.up = c->pol.has_upstream ? &c->up : NULL;
 	pc.listen_fd = lfd;
 	pc.ready_fd = ready[1];
 	pc.log_fd = c->log_fd;
@@ -1915,6 +2032,8 @@ static int exec_main(int argc, char **argv)
 		return EX_SB;
 	}
 	if ((r = pin_policy(c)) != 0)
+		return r;
+	if ((r = upstream_setup(c)) != 0)
 		return r;
 	build_env(c);
 	warn_root(c);

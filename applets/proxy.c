@@ -24,6 +24,10 @@ struct proxy_app {
 	const char *allow[ALLOW_MAX];
 	struct dns_conf dns;
 	int nallow, resolv_given;
+	/* --upstream* flags, in order: directive names and their values */
+	const char *upflag[ALLOW_MAX][2];
+	int nupflag;
+	struct upstream up;
 };
 
 /* Read a whole small file, NUL-terminated. Its length, or -errno
@@ -78,6 +82,11 @@ static int pin_allowed(struct proxy_app *a)
 		if (d->kind != DEST_HOST ||
 		    pin_find(&a->pins, d->host, d->port))
 			continue;
+		/* Reached through the upstream, which resolves it: never
+		 * pinned here. */
+		if (i < a->pol.nallow &&
+		    policy_via_upstream(&a->pol, d->host, NULL, d->port))
+			continue;
 		/* Internal addresses are kept here and refused per
 		 * connection, unless the policy names them. */
 		r = pin_resolve(&a->pins, &a->dns, d->host, d->port, 1, NULL);
@@ -125,6 +134,13 @@ static int load(struct proxy_app *a)
 	for (int i = 0; i < a->nallow; i++)
 		if (policy_directive(&a->pol, "allow", a->allow[i], &pe) < 0)
 			goto bad_policy;
+	for (int i = 0; i < a->nupflag; i++)
+		if (policy_directive(&a->pol, a->upflag[i][0], a->upflag[i][1],
+				     &pe) < 0)
+			goto bad_policy;
+	pe.file = a->policy_file ? a->policy_file : "command line";
+	if (policy_upstream_check(&a->pol, &pe) < 0)
+		goto bad_policy;
 	if (a->pins_file) {
 		n = read_text(a->pins_file, buf, FILE_MAX);
 		if (n < 0) {
@@ -160,7 +176,9 @@ static const char proxy_help[] =
 	"         [--pins FILE] [--log FILE] [--resolver IP[:PORT]]...\n"
 	"         [--max-conns N] [--idle-timeout SEC]\n"
 	"         [--head-timeout SEC] [--drain-timeout SEC]\n"
-	"         [--no-sni allow|deny] [--ready-fd FD]\n\n"
+	"         [--no-sni allow|deny] [--ready-fd FD]\n"
+	"         [--upstream http://HOST:PORT] [--upstream-auth-file FILE]\n"
+	"         [--upstream-auth-env NAME] [--upstream-except DEST]...\n\n"
 	"The mandatory egress proxy: HTTP CONNECT tunnels and absolute-form\n"
 	"plain HTTP, to allowed destinations only, connected to pinned\n"
 	"addresses only. Internal addresses need an allow entry naming them.\n"
@@ -183,7 +201,15 @@ static const char proxy_help[] =
 	"  --head-timeout  seconds for a whole request head (10)\n"
 	"  --drain-timeout seconds open connections get after SIGTERM (30)\n"
 	"  --no-sni        a ClientHello without SNI: allow (default), deny\n"
-	"  --ready-fd      write one byte to FD once serving, then close it\n\n"
+	"  --ready-fd      write one byte to FD once serving, then close it\n"
+	"  --upstream      reach allowed destinations through this HTTP\n"
+	"                  proxy (CONNECT host:port by name; it resolves\n"
+	"                  them: they are not pinned here)\n"
+	"  --upstream-auth-file  FILE holds user:password for the upstream\n"
+	"                  (Proxy-Authorization: Basic)\n"
+	"  --upstream-auth-env   the variable NAME holds it (then unset)\n"
+	"  --upstream-except     DEST connected directly, not through the\n"
+	"                  upstream: host, *.domain, IP, CIDR [:PORT]\n\n"
 	"SIGTERM or SIGINT: stop accepting, drain, exit 0. SIGUSR1: log the\n"
 	"denial summary (also logged at exit).\n";
 
@@ -200,6 +226,10 @@ enum {
 	O_READY,
 	O_HEAD,
 	O_DRAIN,
+	O_UPSTREAM,
+	O_UP_FILE,
+	O_UP_ENV,
+	O_UP_EXCEPT,
 };
 static const struct opt proxy_opts[] = {
     {"listen", 'l', 1, O_LISTEN},
@@ -214,6 +244,10 @@ static const struct opt proxy_opts[] = {
     {"ready-fd", 0, 1, O_READY},
     {"head-timeout", 0, 1, O_HEAD},
     {"drain-timeout", 0, 1, O_DRAIN},
+    {"upstream", 0, 1, O_UPSTREAM},
+    {"upstream-auth-file", 0, 1, O_UP_FILE},
+    {"upstream-auth-env", 0, 1, O_UP_ENV},
+    {"upstream-except", 0, 1, O_UP_EXCEPT},
     {0, 0, 0, 0},
 };
 
@@ -248,6 +282,21 @@ static int parse_opts(struct proxy_app *a, int argc, char **argv, int *code)
 			break;
 		case O_PINS:
 			a->pins_file = s.arg;
+			break;
+		case O_UPSTREAM:
+		case O_UP_FILE:
+		case O_UP_ENV:
+		case O_UP_EXCEPT:
+			if (a->nupflag >= ALLOW_MAX)
+				return *code = usage_error("too many --upstream "
+							   "flags", s.arg),
+				       1;
+			a->upflag[a->nupflag][0] =
+			    id == O_UPSTREAM ? "upstream"
+			    : id == O_UP_FILE ? "upstream-auth-file"
+			    : id == O_UP_ENV ? "upstream-auth-env"
+					     : "upstream-except";
+			a->upflag[a->nupflag++][1] = s.arg;
 			break;
 		case O_LOG:
 			a->log_file = s.arg;
@@ -365,6 +414,17 @@ static int proxy_main(int argc, char **argv)
 	}
 	a->cfg.pol = &a->pol;
 	a->cfg.dns = &a->dns;
+	if (a->pol.has_upstream) {
+		char why[400];
+
+		if (upstream_prepare(&a->up, &a->pol, &a->dns, why,
+				     sizeof(why)) < 0) {
+			log_event(a->cfg.log_fd, "error", "proxy", why);
+			say_err(why, NULL);
+			goto out;
+		}
+		a->cfg.up = &a->up;
+	}
 	if (pin_allowed(a) < 0)
 		goto out;
 	r = proxy_run(&a->cfg);

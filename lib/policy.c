@@ -169,8 +169,164 @@ static int set_proxy(struct policy *p, const char *w, struct policy_err *e,
 
 /* Directive state that must not conflict within one parse. */
 struct seen {
-	int mode, dns, proxy, ipc, meta;
+	int mode, dns, proxy, ipc, meta, up, upfile, upenv;
 };
+
+/* upstream http://HOST:PORT (a trailing '/' allowed): an HTTP proxy
+ * that speaks CONNECT. No credentials in the URL (they would sit in the
+ * policy file): upstream-auth-file or upstream-auth-env. */
+static int set_upstream(struct policy *p, const char *w, struct policy_err *e,
+			int *seen)
+{
+	static const char want[] = "upstream must be http://HOST:PORT";
+	char t[SB_HOST_MAX + 16];
+	const char *h = w + 7, *why;
+	struct dest d;
+	size_t n;
+
+	if (strncmp(w, "http://", 7))
+		return fail(e, strncmp(w, "https://", 8) ? want :
+			    "upstream: only http:// proxies (the tunnels "
+			    "through it carry TLS end to end)", w);
+	n = strlen(h);
+	if (n && h[n - 1] == '/')
+		n--;
+	if (memchr(h, '@', n))
+		return fail(e, "upstream: no credentials in the URL (use "
+			    "upstream-auth-file or upstream-auth-env)", w);
+	if (n == 0 || n >= sizeof(t) || memchr(h, '/', n))
+		return fail(e, want, w);
+	memcpy(t, h, n);
+	t[n] = 0;
+	if (dest_parse(t, &d, &why) < 0)
+		return fail(e, why, w);
+	if (d.kind == DEST_WILD || !d.port ||
+	    (d.kind == DEST_CIDR && d.prefix != (d.ip.family == 4 ? 32 : 128)))
+		return fail(e, want, w);
+	if (*seen && memcmp(&p->upstream, &d, sizeof(d)))
+		return fail(e, "upstream given twice", w);
+	*seen = 1;
+	p->has_upstream = 1;
+	p->upstream = d;
+	return 0;
+}
+
+/* An upstream-except entry, NO_PROXY-style: a name, "*.domain", an IP,
+ * a CIDR ("10.0.0.0/8", "fd00::/8" or bracketed), each with an optional
+ * ":PORT" (none: any port). */
+static int except_parse(const char *w, struct dest *d, const char **why)
+{
+	char t[SB_HOST_MAX + 24];
+	size_t n = strlen(w), colons = 0;
+	struct buf b = BUF_ON(t);
+
+	for (size_t i = 0; i < n; i++)
+		colons += w[i] == ':';
+	if (n + 8 > sizeof(t)) {
+		*why = "entry too long";
+		return -1;
+	}
+	if (w[0] == '*' && w[1] == '.' && colons <= 1) {
+		/* "*.corp" too: the dest syntax wants a dot after "*." */
+		const char *c = strchr(w, ':');
+		size_t hl = c ? (size_t)(c - w) - 2 : n - 2;
+
+		memset(d, 0, sizeof(*d));
+		d->kind = DEST_WILD;
+		if (host_parse(w + 2, hl, d->host) < 0) {
+			*why = "bad wildcard (want *.domain)";
+			return -1;
+		}
+		if (c && strcmp(c + 1, "*") &&
+		    port_parse(c + 1, strlen(c + 1), &d->port) < 0) {
+			*why = "port must be 1-65535 or *";
+			return -1;
+		}
+		*why = 0;
+		return 0;
+	}
+	if (colons >= 2 && w[0] != '[') {
+		buf_putc(&b, '[');
+		buf_puts(&b, w);
+		buf_puts(&b, "]:*");
+	} else {
+		buf_puts(&b, w);
+		if (colons == 0 || w[n - 1] == ']')
+			buf_puts(&b, ":*");
+	}
+	return dest_parse(buf_str(&b), d, why);
+}
+
+static int add_except(struct policy *p, const char *w, struct policy_err *e)
+{
+	struct dest d;
+	const char *why;
+
+	if (except_parse(w, &d, &why) < 0)
+		return fail(e, why, w);
+	for (int i = 0; i < p->nup_except; i++)
+		if (!memcmp(&p->up_except[i], &d, sizeof(d)))
+			return 0;
+	if (p->nup_except >= POLICY_MAX_DEST)
+		return fail(e, "too many destinations", w);
+	p->up_except[p->nup_except++] = d;
+	return 0;
+}
+
+/* One word, the same if repeated within one parse. */
+static int set_word(char *dst, size_t cap, const char *w, int *seen,
+		    const char *d, struct policy_err *e)
+{
+	size_t n = strlen(w);
+
+	if (n >= cap)
+		return fail(e, "too long", w);
+	if (*seen && strcmp(dst, w))
+		return fail(e, "given twice", d);
+	*seen = 1;
+	memcpy(dst, w, n + 1);
+	return 0;
+}
+
+static int env_name_ok(const char *w)
+{
+	if (!w[0] || (w[0] >= '0' && w[0] <= '9'))
+		return 0;
+	for (const char *c = w; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_'))
+			return 0;
+	return 1;
+}
+
+static int upstream_directive(struct policy *p, char **w, int nw,
+			      struct seen *s, struct policy_err *e)
+{
+	const char *d = w[0];
+	int r = 0;
+
+	if (!strcmp(d, "upstream-except")) {
+		if (nw < 2)
+			return fail(e, "needs at least one argument", d);
+		for (int i = 1; i < nw && r == 0; i++)
+			r = add_except(p, w[i], e);
+		return r;
+	}
+	if (nw != 2)
+		return fail(e, "takes one argument", d);
+	if (!strcmp(d, "upstream"))
+		return set_upstream(p, w[1], e, &s->up);
+	if (!strcmp(d, "upstream-auth-file")) {
+		if (w[1][0] != '/')
+			return fail(e, "path must be absolute", w[1]);
+		return set_word(p->up_auth_file, sizeof(p->up_auth_file), w[1],
+				&s->upfile, d, e);
+	}
+	if (!env_name_ok(w[1]))
+		return fail(e, "bad environment name", w[1]);
+	return set_word(p->up_auth_env, sizeof(p->up_auth_env), w[1],
+			&s->upenv, d, e);
+}
 
 /* "NAME on" / "NAME off", once or repeated alike within one parse. */
 static int on_off(const char *d, char **w, int nw, int *val, int *seen,
@@ -229,6 +385,9 @@ static int directive(struct policy *p, char **w, int nw, struct seen *s,
 			return fail(e, "proxy takes one ADDR:PORT", 0);
 		return set_proxy(p, w[1], e, &s->proxy);
 	}
+	if (!strcmp(d, "upstream") || !strcmp(d, "upstream-auth-file") ||
+	    !strcmp(d, "upstream-auth-env") || !strcmp(d, "upstream-except"))
+		return upstream_directive(p, w, nw, s, e);
 	if (strcmp(d, "ro") && strcmp(d, "rw") && strcmp(d, "allow") &&
 	    strcmp(d, "direct") && strcmp(d, "bind") && strcmp(d, "env"))
 		return fail(e, "unknown directive", d);
@@ -261,7 +420,7 @@ static int directive(struct policy *p, char **w, int nw, struct seen *s,
 int policy_parse(struct policy *p, const char *text, const char *file,
 		 struct policy_err *e)
 {
-	struct seen s = { 0, 0, 0, 0, 0 };
+	struct seen s = { 0, 0, 0, 0, 0, 0, 0, 0 };
 	char line[1024];
 	const char *t = text;
 
@@ -368,6 +527,61 @@ int policy_proxy_ip(const struct policy *p, const struct sb_ip *ip,
 		    uint16_t port)
 {
 	return policy_allows_ip(p, ip, port) || policy_direct_ip(p, ip, port);
+}
+
+int policy_via_upstream(const struct policy *p, const char *host,
+			const struct sb_ip *ip, uint16_t port)
+{
+	if (!p->has_upstream)
+		return 0;
+	if (ip)
+		return !policy_direct_ip(p, ip, port) &&
+		       !any_ip(p->up_except, p->nup_except, ip, port);
+	for (int i = 0; i < p->ndirect; i++)
+		if (dest_match_host(&p->direct[i], host, port))
+			return 0;
+	for (int i = 0; i < p->nup_except; i++)
+		if (dest_match_host(&p->up_except[i], host, port))
+			return 0;
+	return 1;
+}
+
+int policy_upstream_check(const struct policy *p, struct policy_err *e)
+{
+	size_t n = strlen(p->up_auth_env);
+
+	e->line = 0;
+	if (!p->has_upstream && (p->up_auth_file[0] || p->up_auth_env[0] ||
+				 p->nup_except))
+		return fail(e, p->nup_except ? "upstream-except without upstream"
+				: "upstream credentials without upstream", 0);
+	if (p->up_auth_file[0] && p->up_auth_env[0])
+		return fail(e, "both upstream-auth-file and upstream-auth-env",
+			    0);
+	for (int i = 0; n && i < p->nenv; i++)
+		if (!strncmp(p->env[i], p->up_auth_env, n) &&
+		    (p->env[i][n] == 0 || p->env[i][n] == '='))
+			return fail(e, "upstream-auth-env names a variable env "
+				    "passes to the command", p->up_auth_env);
+	if (p->has_upstream && p->upstream.kind == DEST_CIDR &&
+	    ip_equal(&p->upstream.ip, &p->proxy_ip) &&
+	    p->upstream.port == p->proxy_port)
+		return fail(e, "upstream is sb's own proxy address", 0);
+	return 0;
+}
+
+void policy_upstream_url(const struct policy *p, char *out, size_t cap)
+{
+	char d[SB_HOST_MAX + 16];
+	struct buf b;
+
+	buf_init(&b, out, cap);
+	if (p->has_upstream) {
+		dest_format(&p->upstream, d, sizeof(d));
+		buf_puts(&b, "http://");
+		buf_puts(&b, d);
+	}
+	buf_str(&b);
 }
 
 static int names_in(const struct dest *tab, int n, const char *host,
@@ -482,6 +696,25 @@ int policy_format(const struct policy *p, char *out, size_t cap)
 		buf_puts(&b, p->env[i]);
 	}
 	buf_puts(&b, p->nenv ? "\n" : "");
+	if (p->has_upstream) {
+		char u[SB_HOST_MAX + 24];
+
+		policy_upstream_url(p, u, sizeof(u));
+		buf_puts(&b, "upstream ");
+		buf_puts(&b, u);
+		buf_putc(&b, '\n');
+	}
+	if (p->up_auth_file[0]) {
+		buf_puts(&b, "upstream-auth-file ");
+		buf_puts(&b, p->up_auth_file);
+		buf_putc(&b, '\n');
+	}
+	if (p->up_auth_env[0]) {
+		buf_puts(&b, "upstream-auth-env ");
+		buf_puts(&b, p->up_auth_env);
+		buf_putc(&b, '\n');
+	}
+	fmt_dests(&b, "upstream-except", p->up_except, p->nup_except);
 	if (p->ll_vars & 2) {
 		/* No directive of its own: the Landlock connect ports. */
 		buf_puts(&b, "# LL_TCP_CONNECT:");

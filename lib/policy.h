@@ -16,6 +16,7 @@
 #define POLICY_MAX_ENV 32
 #define POLICY_PATH_MAX 256
 #define POLICY_MAX_BINS 32          /* distinct paths after "from" */
+#define POLICY_ENV_NAME_MAX 64
 
 enum { PATH_RO = 1, PATH_RW = 2 };
 
@@ -56,6 +57,15 @@ struct policy {
 	uint32_t from_bins[POLICY_MAX_DEST];
 	uint8_t from_direct[POLICY_MAX_DEST];   /* 0 allow, 1 direct */
 	char bins[POLICY_MAX_BINS][POLICY_PATH_MAX];
+	/* upstream http://HOST:PORT: destinations reached through this
+	 * HTTP proxy (CONNECT by name) unless direct or excepted; its
+	 * credentials from a file or an environment variable of sb's. */
+	int has_upstream;
+	struct dest upstream;        /* DEST_HOST, or DEST_CIDR of one IP */
+	char up_auth_file[POLICY_PATH_MAX];
+	char up_auth_env[POLICY_ENV_NAME_MAX];
+	int nup_except;
+	struct dest up_except[POLICY_MAX_DEST];  /* port 0: any */
 };
 
 struct policy_err {
@@ -109,6 +119,18 @@ void policy_name_hint(const char *dir, const char *host,
  * gives p again (sb-exec --print-policy). Bytes written, or -1 if it does
  * not fit. */
 int policy_format(const struct policy *p, char *out, size_t cap);
+/* Does the connection to host:port (a name, or ip when ip is not NULL)
+ * go through the upstream proxy? Only with an upstream, and not for a
+ * direct destination or one upstream-except lists (a CIDR exception
+ * matches IP literals only: names are not resolved to decide this). */
+int policy_via_upstream(const struct policy *p, const char *host,
+			const struct sb_ip *ip, uint16_t port);
+/* After every file and flag: the upstream directives agree (auth or
+ * except without upstream, auth both ways, the auth variable also
+ * passed by env). 0, or -1 with e filled. */
+int policy_upstream_check(const struct policy *p, struct policy_err *e);
+/* "http://HOST:PORT" of the upstream, for logs and reports. */
+void policy_upstream_url(const struct policy *p, char *out, size_t cap);
 /* ---- rules per binary (lib/from.c) ----
  * "allow DEST... from PATH..." / "direct DEST... from PATH...": the entry
  * is for the binaries whose executable, as the kernel reports it

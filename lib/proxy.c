@@ -79,8 +79,9 @@
 #define DNSQ_MAX 16             /* names being resolved at once */
 #define DNSQ_IPS 16             /* addresses kept from one lookup */
 
-enum { CS_FREE, CS_HEAD, CS_DNS, CS_CONNECT, CS_OPEN, CS_LINGER };
-enum { L_NONE, L_HEAD, L_DNS, L_CONNECT, L_IDLE, L_HELLO, L_LINGER, L__N };
+enum { CS_FREE, CS_HEAD, CS_DNS, CS_CONNECT, CS_OPEN, CS_LINGER, CS_UPREPLY };
+enum { L_NONE, L_HEAD, L_DNS, L_CONNECT, L_IDLE, L_HELLO, L_LINGER, L_UPREPLY,
+       L__N };
 /* What a direction does with its source. */
 enum { M_SPLICE, M_HELLO, M_LENGTH, M_CHUNKED, M_STOP, M_RESP };
 enum { T_LISTEN = 1, T_SIGNAL, T_DNS, T_CLIENT, T_UP };
@@ -106,6 +107,8 @@ struct conn {
 	uint16_t port, head_len, peer_port;
 	uint8_t state, list, kind, is_ip, ipi, tried, internal;
 	uint8_t peekoff, lowat, replied, pending, dnsq;
+	uint8_t via_up;         /* through the upstream proxy (cfg->up) */
+	uint16_t up_status;     /* the upstream's reply status */
 	int err;                /* last connect error */
 	struct sb_ip ip;        /* the literal, or the address tried */
 	struct sb_ip peer;
@@ -821,6 +824,10 @@ static void ev_log(struct proxy *p, struct conn *c, const char *event, int code,
 		log_i(&e, "code", code);
 	log_s(&e, "reason", reason);
 	log_s(&e, "sni", sni);
+	if (c->via_up)
+		log_s(&e, "upstream", p->cfg->up->url);
+	if (c->up_status)
+		log_i(&e, "upstream_status", c->up_status);
 	if (c->pid > 0)
 		log_i(&e, "pid", c->pid);
 	if (have_exe)
@@ -1398,6 +1405,8 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 }
 
 static void try_next(struct proxy *p, struct conn *c);
+static void up_try_next(struct proxy *p, struct conn *c);
+static void up_request(struct proxy *p, struct conn *c);
 
 static void connect_done(struct proxy *p, struct conn *c)
 {
@@ -1412,7 +1421,10 @@ static void connect_done(struct proxy *p, struct conn *c)
 		try_next(p, c);
 		return;
 	}
-	open_tunnel(p, c);
+	if (c->via_up)
+		up_request(p, c);
+	else
+		open_tunnel(p, c);
 }
 
 /* Connect to the next candidate address: the literal, or the pinned
@@ -1423,6 +1435,10 @@ static void try_next(struct proxy *p, struct conn *c)
 	struct sb_ip skipped = { 0, { 0 } };
 	socklen_t sl;
 
+	if (c->via_up) {
+		up_try_next(p, c);
+		return;
+	}
 	for (;;) {
 		struct sb_ip ip;
 		int fd;
@@ -1479,6 +1495,143 @@ static void try_next(struct proxy *p, struct conn *c)
 		buf_puts(&b, err_str(c->err ? c->err : ETIMEDOUT));
 		fail(p, c, c->err == ETIMEDOUT ? 504 : 502, buf_str(&b));
 	}
+}
+
+/* ---- through the upstream proxy (cfg->up) ----
+ *
+ * The destination is decided as for a direct connection (allowlist,
+ * internal IP literals); then the upstream's pinned addresses are tried
+ * in turn, "CONNECT host:port" is sent by name on the fresh socket (one
+ * send: it is far below a socket buffer), and the reply head is peeked
+ * until whole (bounded by HTTP_HEAD_MAX, within connect_ms), parsed as
+ * hostile input and consumed exactly: what follows it is the tunnel's.
+ * A 2xx opens the tunnel as a direct connection would (the 200 to the
+ * client, the SNI check, the splice; or the forwarded request); anything
+ * else is a 502 and a deny event naming the upstream. */
+
+/* An error of the upstream's: "upstream proxy HOST:PORT a b". */
+static void up_say(struct proxy *p, struct conn *c, int is_deny, int code,
+		   const char *a, const char *b)
+{
+	char why[400];
+	struct buf w = BUF_ON(why);
+
+	buf_puts(&w, "upstream proxy ");
+	buf_puts(&w, p->cfg->up->hostport);
+	buf_putc(&w, ' ');
+	buf_puts(&w, a);
+	buf_puts(&w, b ? b : "");
+	buf_str(&w);
+	if (is_deny)
+		deny(p, c, code, why);
+	else
+		fail(p, c, code, why);
+}
+
+static void up_try_next(struct proxy *p, struct conn *c)
+{
+	const struct upstream *u = p->cfg->up;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	while (c->ipi < u->nips) {
+		const struct sb_ip *ip = &u->ips[c->ipi++];
+		int fd = socket(ip->family == 4 ? AF_INET : AF_INET6,
+				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			c->err = errno;
+			continue;
+		}
+		set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+		sl = sockaddr_make(ip, u->port, &ss);
+		if ((connect(fd, (struct sockaddr *)&ss, sl) == 0 ||
+		     errno == EINPROGRESS) &&
+		    ep_add(p, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+			   ev_data(p, c, T_UP)) == 0) {
+			c->ufd = fd;
+			c->state = CS_CONNECT;
+			tl_add(p, c, L_CONNECT);
+			return;
+		}
+		c->err = errno;
+		close(fd);
+	}
+	up_say(p, c, 0, c->err == ETIMEDOUT ? 504 : 502, "unreachable: ",
+	       err_str(c->err ? c->err : ETIMEDOUT));
+}
+
+static void up_reply(struct proxy *p, struct conn *c, uint32_t ev)
+{
+	char why[SB_HOST_MAX + 160];
+	struct buf b = BUF_ON(why);
+	const struct upstream *u = p->cfg->up;
+	ssize_t n;
+	int r, st;
+
+	n = recv(c->ufd, p->head, HTTP_HEAD_MAX, MSG_PEEK);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			up_say(p, c, 0, 502, "failed before its reply: ",
+			       err_str(errno));
+		return;
+	}
+	if (n == 0) {
+		up_say(p, c, 1, 502, "closed the connection without a reply",
+		       NULL);
+		return;
+	}
+	r = upstream_reply(p->head, (size_t)n, &p->resp);
+	if (r == 0) {
+		if (ev & (EPOLLRDHUP | EPOLLHUP))
+			up_say(p, c, 1, 502, "closed the connection mid-reply",
+			       NULL);
+		return;
+	}
+	if (r < 0) {
+		up_say(p, c, 1, 502, "sent a malformed reply: ", p->resp.why);
+		return;
+	}
+	st = p->resp.status;
+	c->up_status = (uint16_t)st;
+	if (st < 200 || st > 299) {
+		buf_puts(&b, "refused CONNECT ");
+		buf_puts(&b, strchr(c->host, ':') ? "[" : "");
+		buf_puts(&b, c->host);
+		buf_puts(&b, strchr(c->host, ':') ? "]:" : ":");
+		buf_putu(&b, c->port);
+		buf_puts(&b, ": ");
+		buf_putu(&b, (unsigned)st);
+		buf_putc(&b, ' ');
+		buf_puts(&b, upstream_status_text(st));
+		if (st == 407 || st == 401)   /* tinyproxy: 401 */
+			buf_puts(&b, u->auth_from ? " (our credentials were "
+				 "rejected)" : " (no upstream-auth-file or "
+				 "upstream-auth-env given)");
+		up_say(p, c, 1, 502, buf_str(&b), NULL);
+		return;
+	}
+	if (recv(c->ufd, p->head, (size_t)r, 0) != r) {
+		up_say(p, c, 0, 502, "reply could not be read", NULL);
+		return;
+	}
+	tl_del(p, c);
+	open_tunnel(p, c);
+}
+
+/* Connected: the request, then wait for its reply. */
+static void up_request(struct proxy *p, struct conn *c)
+{
+	int n = upstream_request(p->cfg->up, c->host, strchr(c->host, ':') != 0,
+				 c->port, p->out, sizeof(p->out));
+
+	if (n < 0 || send(c->ufd, p->out, (size_t)n, MSG_NOSIGNAL) != n) {
+		up_say(p, c, 0, 502, "could not be sent the request", NULL);
+		return;
+	}
+	c->state = CS_UPREPLY;
+	tl_add(p, c, L_UPREPLY);
+	up_reply(p, c, 0);
 }
 
 /* ---- names pinned on first use (wildcard entries) ---- */
@@ -1709,6 +1862,15 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
 	}
 	if (r->kind == HTTP_CONNECT && avail > c->head_len) {
 		deny(p, c, 400, "data sent before the 200 reply");
+		return;
+	}
+	if (p->cfg->up && policy_via_upstream(p->pol, r->host,
+					      r->is_ip ? &r->ip : NULL,
+					      r->port)) {
+		/* The upstream resolves the name: no pin, no DNS here. */
+		c->via_up = 1;
+		c->ipi = 0;
+		up_try_next(p, c);
 		return;
 	}
 	if (!r->is_ip && !pin) {
@@ -1956,6 +2118,9 @@ static void expire(struct proxy *p, struct conn *c)
 	case L_DNS:
 		deny(p, c, 403, "host allowed but could not be pinned");
 		break;
+	case L_UPREPLY:
+		up_say(p, c, 0, 504, "did not reply in time", NULL);
+		break;
 	default: /* L_IDLE, L_LINGER */
 		conn_free(p, c, c->list == L_IDLE);
 		break;
@@ -2049,6 +2214,7 @@ static void on_conn_event(struct proxy *p, uint64_t u, uint32_t ev)
 			break;
 		case CS_DNS:
 		case CS_CONNECT:
+		case CS_UPREPLY:
 			if (ev & (EPOLLHUP | EPOLLERR))
 				conn_free(p, c, 1);
 			break;
@@ -2068,6 +2234,9 @@ static void on_conn_event(struct proxy *p, uint64_t u, uint32_t ev)
 	if (c->state == CS_CONNECT) {
 		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			connect_done(p, c);
+	} else if (c->state == CS_UPREPLY) {
+		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			up_reply(p, c, ev);
 	} else if (c->state == CS_OPEN) {
 		if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 			dir_run(p, c, 1);
@@ -2239,6 +2408,7 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	for (int i = 0; i < DNSQ_MAX; i++)
 		p->q[i].fd = -1;
 	p->tmo[L_CONNECT] = cfg->connect_ms;
+	p->tmo[L_UPREPLY] = cfg->connect_ms;
 	p->tmo[L_IDLE] = cfg->idle_ms;
 	p->tmo[L_HELLO] = cfg->hello_ms;
 	p->tmo[L_LINGER] = LINGER_MS;
@@ -2337,6 +2507,11 @@ static void log_start(struct proxy *p)
 	}
 	log_i(&e, "allow", p->pol->nallow);
 	log_i(&e, "pins", p->cfg->pins ? p->cfg->pins->n : 0);
+	if (p->cfg->up) {
+		log_s(&e, "upstream", p->cfg->up->url);
+		log_s(&e, "upstream_auth", p->cfg->up->auth_from ?
+		      p->cfg->up->auth_from : "none");
+	}
 	log_i(&e, "max_conns", p->max);
 	log_i(&e, "pid", getpid());
 	log_end(&e, p->cfg->log_fd);

@@ -68,6 +68,7 @@
 #include "pin.h"
 #include "policy.h"
 #include "sockaddr.h"
+#include "upstream.h"
 
 struct proxy_cfg {
 	const struct policy *pol;       /* required: allow entries */
@@ -100,6 +101,12 @@ struct proxy_cfg {
 	 * frozen for the life of the proxy, never resolved again. NULL:
 	 * such names are denied. */
 	const struct dns_conf *dns;
+	/* An upstream HTTP proxy (lib/upstream.h), or NULL: what
+	 * policy_via_upstream() sends there is reached with "CONNECT
+	 * host:port" by name after the same checks, the upstream's reply
+	 * head read within connect_ms (at most HTTP_HEAD_MAX bytes); a
+	 * refusal is a 502 naming it. */
+	const struct upstream *up;
 };
 
 /* What the supervisor tells the proxy of each connection it makes to the
