@@ -14,8 +14,10 @@
 #   The profiles are read from Debian's packages, evaluated by
 #   tests/profile.py and installed by build/static/t-profile as runc would.
 #   SB_MODES="root unpriv ..." picks modes; the profile modes run only the
-#   tests in SB_PROFILE_TESTS (default: those that exercise the supervisor,
-#   the full stack and the probe) unless it is "all".
+#   tests in SB_PROFILE_TESTS (default: those that run sb-exec's chain or
+#   the supervisor, or probe the kernel: exec notifyd stack probe outside
+#   oldkernel confine; not the standalone pin, proxy, sb and kit tests)
+#   unless it is "all".
 # Ends with per-mode times and "N passed, M failed[, K skipped]"; exits 1
 # on any failure.
 set -u
@@ -67,7 +69,7 @@ DOCKER_PROFILE=${DOCKER_PROFILE:-/usr/share/gocode/src/github.com/docker/docker/
 CRIO_PROFILE=${CRIO_PROFILE:-/usr/share/containers/seccomp.json}
 DOCKER_CAPS=chown,dac_override,fsetid,fowner,mknod,net_raw,setgid,setuid,setfcap,setpcap,net_bind_service,sys_chroot,kill,audit_write
 MODES=${SB_MODES:-root unpriv docker crio docker-root}
-PROFILE_TESTS=${SB_PROFILE_TESTS:-exec notifyd stack probe}
+PROFILE_TESTS=${SB_PROFILE_TESTS:-exec notifyd stack probe outside oldkernel confine}
 unpriv="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 pod="$unpriv --bounding-set=-all"
 dcaps=$(echo "$DOCKER_CAPS" | sed 's/\([a-z_]*\)/+\1/g')
