@@ -66,10 +66,10 @@ static long read_text(const char *path, char *buf, size_t cap)
 }
 
 /* Pin every host name the allow and direct entries give, once, now (as
- * sb-pin does): a name already in --pins is kept as it is. A name that cannot be
- * pinned stops the proxy under enforce, and is a degrade event (and
- * denied when asked for) under best-effort. Wildcard entries are pinned
- * name by name on first use, by the proxy. */
+ * sb-pin does): a name already in --pins is kept as it is. A name that
+ * cannot be pinned stops the proxy under enforce, and is a degrade event
+ * (and denied when asked for) under best-effort. Wildcard entries are
+ * pinned name by name on first use, by the proxy. */
 static int pin_allowed(struct proxy_app *a)
 {
 	/* direct destinations are reachable through the proxy too. */

@@ -27,7 +27,8 @@ const char *sb_prog = "sb";
 
 static const char sb_help[] =
 	"usage: sb APPLET [ARG...]   or   sb-APPLET [ARG...]\n"
-	"       sb --list | --install [-s] DIR [TARGET] | --version | --help\n\n"
+	"       sb --list | --install [-s] DIR [TARGET] | --version |"
+	" --help\n\n"
 	"Confine a process with zero capabilities: Landlock, seccomp, and a\n"
 	"mandatory egress proxy. Applets:\n";
 
@@ -118,7 +119,8 @@ static int find_self(const char *argv0, char *self, size_t cap)
 			buf_putc(&b, '/');
 			buf_puts(&b, argv0);
 			buf_str(&b);
-			if (!b.over && self[0] == '/' && access(self, X_OK) == 0)
+			if (!b.over && self[0] == '/' &&
+			    access(self, X_OK) == 0)
 				return 0;
 			d += k + (d[k] == ':');
 		}

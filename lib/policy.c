@@ -635,8 +635,8 @@ void policy_name_hint(const char *dir, const char *host,
 		buf_puts(&b, "'), a wildcard never; so does '");
 	} else {
 		buf_puts(&b, host ? "a host name never names a link-local, "
-				    "multicast, unspecified or reserved address; "
-				    "only an IP or CIDR entry does: '"
+				    "multicast, unspecified or reserved "
+				    "address; only an IP or CIDR entry does: '"
 				  : "only an IP or CIDR entry inside internal "
 				    "space names it: '");
 	}
