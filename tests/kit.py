@@ -77,21 +77,23 @@ KINDS_WITH_TEMPLATE = {"Deployment", "StatefulSet", "DaemonSet",
                        "ReplicaSet", "Job", "ReplicationController"}
 
 
-def pod_specs(doc):
-    """(label, pod spec) of each pod a document makes."""
+def pod_specs(doc, with_meta=False):
+    """(label, pod spec[, pod metadata]) of each pod a document makes."""
     kind = doc.get("kind")
     name = (doc.get("metadata") or {}).get("name", "?")
     spec = doc.get("spec") or {}
+    tmpl = None
     if kind == "Pod":
-        return [("Pod %s" % name, spec)]
-    if kind in KINDS_WITH_TEMPLATE:
-        return [("%s %s" % (kind, name),
-                 (spec.get("template") or {}).get("spec") or {})]
-    if kind == "CronJob":
-        job = ((spec.get("jobTemplate") or {}).get("spec") or {})
-        return [("CronJob %s" % name,
-                 (job.get("template") or {}).get("spec") or {})]
-    return []
+        tmpl = doc
+    elif kind in KINDS_WITH_TEMPLATE:
+        tmpl = spec.get("template") or {}
+    elif kind == "CronJob":
+        tmpl = (((spec.get("jobTemplate") or {}).get("spec") or {})
+                .get("template") or {})
+    if tmpl is None:
+        return []
+    r = ("%s %s" % (kind, name), tmpl.get("spec") or {})
+    return [r + (tmpl.get("metadata") or {},) if with_meta else r]
 
 
 def containers_of(spec):
@@ -105,11 +107,17 @@ def sb_command(c):
     return list(c.get("command") or []) + list(c.get("args") or [])
 
 
-def check_pod(label, spec, configmaps):
+def check_pod(label, spec, configmaps, meta=None):
     bad = []
 
     def fail(where, what):
         bad.append("FAIL: %s: %s: %s" % (label, where, what))
+
+    # baseline: AppArmor by annotation (before Kubernetes 1.30's field).
+    for k, v in ((meta or {}).get("annotations") or {}).items():
+        if (k.startswith("container.apparmor.security.beta.kubernetes.io/")
+                and v != "runtime/default" and not v.startswith("localhost/")):
+            fail("metadata.annotations", "%s: %s is not allowed" % (k, v))
 
     psc = spec.get("securityContext") or {}
     # baseline: host namespaces, host ports, hostPath, sysctls, procMount,
@@ -238,12 +246,12 @@ def cmd_pss(paths):
         docs = yaml_docs(path)
         configmaps = {(d.get("metadata") or {}).get("name"): d.get("data") or {}
                       for d in docs if d.get("kind") == "ConfigMap"}
-        pods = [p for d in docs for p in pod_specs(d)]
+        pods = [p for d in docs for p in pod_specs(d, True)]
         if not pods:
             print("FAIL: %s: no pod in it" % path)
             problems += 1
-        for label, spec in pods:
-            n, bad = check_pod(label, spec, configmaps)
+        for label, spec, meta in pods:
+            n, bad = check_pod(label, spec, configmaps, meta)
             for b in bad:
                 print(b)
             problems += len(bad)
