@@ -135,6 +135,6 @@ install: $(O)/sb
 	for a in $(APPLETS); do ln -sf sb $(DESTDIR)$(PREFIX)/bin/sb-$$a; done
 
 clean:
-	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/static $(O)/fuzz $(O)/minimal
+	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/static $(O)/fuzz $(O)/minimal $(O)/demo $(O)/links
 
 .PHONY: all check check-vm fuzz bench size install clean test-deps image
