@@ -809,8 +809,10 @@ static const char *root_advice(const struct exec_ctx *c)
 	if (geteuid() != 0 || c->uid > 0)
 		return NULL;
 	return "the command runs as uid 0 (capabilities dropped): files "
-	       "owned by root stay reachable under the policy's paths; "
-	       "--user UID[:GID] runs it as another user";
+	       "owned by root stay reachable under the policy's paths, and "
+	       "their modes changeable on any path it can name (chmod, "
+	       "setuid bits refused); --user UID[:GID] runs it as another "
+	       "user";
 }
 
 /* The report's "upstream": where, its pinned addresses, where the

@@ -162,7 +162,8 @@ static int mode_rules(scmp_filter_ctx c, const char *name, unsigned arg)
  * ignores it otherwise, and a caller may pass anything there). */
 static int open_rules(scmp_filter_ctx c, const char *name, unsigned farg)
 {
-	static const unsigned creat[] = { O_CREAT, 020000000 /* __O_TMPFILE */ };
+	/* 020000000: __O_TMPFILE (O_TMPFILE also sets O_DIRECTORY) */
+	static const unsigned creat[] = { O_CREAT, 020000000 };
 	int r = 0;
 
 	for (size_t i = 0; i < 2 && r == 0; i++)
@@ -202,7 +203,8 @@ static int pid_rules(scmp_filter_ctx c)
 		/* setpriority: PRIO_PGRP 1, PRIO_USER 2 (PRIO_PROCESS is 0);
 		 * ioprio_set: IOPRIO_WHO_PGRP 2, IOPRIO_WHO_USER 3
 		 * (IOPRIO_WHO_PROCESS is 1). Other values are EINVAL. */
-		struct scmp_arg_cmp k = cmp(0, SCMP_CMP_MASKED_EQ, 0xffffffff, w);
+		struct scmp_arg_cmp k = cmp(0, SCMP_CMP_MASKED_EQ, 0xffffffff,
+					    w);
 
 		if (w <= 2)
 			r = rule(c, DENY, "setpriority", 1, &k);
