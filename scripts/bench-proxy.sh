@@ -303,8 +303,8 @@ waitport() {
 }
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
 
-set -- $($T ports 4)
-SINK=$1 ECHO=$2 SBP=$3 TPP=$4
+set -- $($T ports 5)
+SINK=$1 ECHO=$2 SBP=$3 TPP=$4 SBU=$5
 $T serve "$SINK" "$ECHO" & PIDS="$PIDS $!"
 waitport "$SINK"
 waitport "$ECHO"
@@ -381,6 +381,14 @@ if [ -n "$TINY" ]; then
 	T_LAT=$($T lat "$ECHO" "$TPP" "$LAT")
 	T_RATE=$($T rate "$ECHO" "$TPP" "$SECS" "$CONC")
 	T_HELD=$(held_rss $TPID "$TPP")
+	# sb chained to tinyproxy (policy "upstream"): what sb adds to a
+	# connection that an upstream proxy serves anyway.
+	"$SB" proxy --listen "127.0.0.1:$SBU" --upstream "http://127.0.0.1:$TPP" \
+		--allow "127.0.0.1:$ECHO" --max-conns 4096 --log "$W/sbu.log" &
+	PIDS="$PIDS $!"
+	waitport "$SBU"
+	U_LAT=$($T lat "$ECHO" "$SBU" "$LAT")
+	U_RATE=$($T rate "$ECHO" "$SBU" "$SECS" "$CONC")
 else
 	T_THRU=- T_LAT="- -" T_RATE=- T_HELD=- TINY_IDLE=-
 fi
@@ -392,6 +400,13 @@ printf '%-34s %14s %14s %14s\n' "handshake latency p99 (us)" "${D_LAT#* }" "${S_
 printf '%-34s %14s %14s %14s\n' "handshakes/s ($CONC clients)" "$D_RATE" "$S_RATE" "$T_RATE"
 printf '%-34s %14s %14s %14s\n' "RSS idle (KiB)" - "$SB_IDLE" "$TINY_IDLE"
 printf '%-34s %14s %14s %14s\n' "RSS with $HOLD tunnels (KiB)" - "$S_HELD" "$T_HELD"
+if [ -n "$TINY" ]; then
+	printf '%-34s %14s %14s %14s\n' "via upstream: latency median (us)" - "${U_LAT% *}" "(sb-proxy -> tinyproxy)"
+	printf '%-34s %14s %14s %14s\n' "via upstream: latency p99 (us)" - "${U_LAT#* }" ""
+	printf '%-34s %14s %14s %14s\n' "via upstream: handshakes/s" - "$U_RATE" ""
+	awk -v u="${U_LAT% *}" -v t="${T_LAT% *}" 'BEGIN {
+		printf "sb adds to an upstream'"'"'s connection: %.1f us (median)\n", u - t }'
+fi
 echo
 awk -v d="$D_THRU" -v s="$S_THRU" -v sl="${S_LAT% *}" -v tl="${T_LAT% *}" \
     -v si="$SB_IDLE" -v sh="$S_HELD" -v n="$HOLD" -v sr="$S_RATE" -v tr="$T_RATE" 'BEGIN {
