@@ -2011,12 +2011,13 @@ static int exec_main(int argc, char **argv)
 	seccomp_caps(c, r);
 	/* Nothing may leave (no allow, no direct entry, no LL_TCP_CONNECT
 	 * port): where Landlock refuses every TCP connect itself (ABI >= 4)
-	 * and the filter every other socket, neither the proxy nor the
-	 * supervisor has anything to do, and sb-exec is one process. The
-	 * kernel's refusals are not logged, so --log keeps the supervisor,
-	 * whose deny events say each. */
+	 * and scopes abstract UNIX sockets (ABI >= 6: below it the supervisor
+	 * refuses them, so it stays), and the filter every other socket,
+	 * neither the proxy nor the supervisor has anything to do, and
+	 * sb-exec is one process. The kernel's refusals are not logged, so
+	 * --log keeps the supervisor, whose deny events say each. */
 	c->sealed = !c->pol.nallow && !c->pol.ndirect && !c->pol.nll_connect &&
-		    !c->notify_socket && !c->log_file && c->seccomp && r >= 4;
+		    !c->notify_socket && !c->log_file && c->seccomp && r >= 6;
 	if (c->sealed)
 		c->notify = 0;
 	if ((r = own_tty(c)) != 0)
