@@ -105,6 +105,7 @@
 #include "buf.h"
 #include "dns.h"
 #include "dnsd.h"
+#include "ident.h"
 #include "log.h"
 #include "notify.h"
 #include "sb.h"
@@ -286,6 +287,13 @@ int dnsd_answer(const struct policy *p, const struct pin_table *pins,
 		const uint8_t *m, size_t n, int tcp, uint8_t *out, size_t cap,
 		struct dnsd_info *info)
 {
+	return dnsd_answer_by(p, pins, NULL, m, n, tcp, out, cap, info);
+}
+
+int dnsd_answer_by(const struct policy *p, const struct pin_table *pins,
+		   const char *exe, const uint8_t *m, size_t n, int tcp,
+		   uint8_t *out, size_t cap, struct dnsd_info *info)
+{
 	struct query q;
 	const struct pin *pn = NULL;
 	size_t at, max, need;
@@ -321,6 +329,11 @@ int dnsd_answer(const struct policy *p, const struct pin_table *pins,
 		info->wildcard = !q.odd && q.name[0] && p &&
 				 wild_allows(p, q.name);
 		rcode = info->wildcard ? DNS_R_SERVFAIL : DNS_R_NXDOMAIN;
+	}
+	if (pn && p && p->nfrom && !policy_host_for(p, exe, q.name)) {
+		/* Pinned for another binary's entry only (rules per binary). */
+		pn = NULL;
+		rcode = DNS_R_NXDOMAIN;
 	}
 	info->rcode = rcode;
 	at = begin(m, &q, rcode, 1, out);
@@ -715,6 +728,19 @@ static void deny_req(struct notify_ctx *n, int li,
 	(void)resp(n, li, r->id, 0, err, 0);
 }
 
+struct dnsd_alive {
+	struct notify_ctx *n;
+	int li;
+	uint64_t id;
+};
+
+static int dnsd_alive(void *arg)
+{
+	const struct dnsd_alive *a = arg;
+
+	return valid(a->n, a->li, a->id);
+}
+
 void dnsd_socket(struct notify_ctx *n, int li, const struct seccomp_notif *r)
 {
 	int domain = (int)r->data.args[0], type = (int)r->data.args[1];
@@ -787,6 +813,18 @@ void dnsd_socket(struct notify_ctx *n, int li, const struct seccomp_notif *r)
 	s->tid = (pid_t)r->pid;
 	s->tgid = tgid_of(s->tid);
 	s->born = s->checked = now_ms();
+	if (n->p->nfrom) {
+		/* Its creator's binary, while socket() blocks it. */
+		struct dnsd_alive al = { n, li, r->id };
+		struct ident_who w;
+
+		if (ident_of(&n->ident, n->p, s->tid, dnsd_alive, &al, &w) < 0) {
+			sock_free(n, i);
+			return;             /* the notification died */
+		}
+		if (ident_exe(&w))
+			memcpy(s->exe, w.exe, sizeof(s->exe));
+	}
 	memset(&add, 0, sizeof(add));
 	add.id = r->id;
 	add.flags = SECCOMP_ADDFD_FLAG_SEND;
@@ -830,7 +868,8 @@ static int answer_query(struct notify_ctx *n, int i, const uint8_t *q,
 	struct dnsd_info in;
 	int len;
 
-	len = dnsd_answer(n->p, n->pins, q, qlen, 0, out, sizeof(out), &in);
+	len = dnsd_answer_by(n->p, n->pins, s->exe[0] ? s->exe : NULL, q, qlen,
+			     0, out, sizeof(out), &in);
 	if (len < 0) {
 		if (!s->said++)
 			log_why(n, "deny", s->tid, "send", "UDP datagram that is "
@@ -1171,15 +1210,8 @@ static int ip_unspec(const struct sb_ip *ip)
 	return !any;
 }
 
-static int ip_is_loopback(const struct sb_ip *ip)
-{
-	static const uint8_t one[16] = { [15] = 1 };
-
-	return ip->family == 4 ? ip->a[0] == 127 : !memcmp(ip->a, one, 16);
-}
-
-/* bind() of a TCP socket we handed out to port 0 of the unspecified or
- * the loopback address, as a client does before connecting (dig +tcp):
+/* bind() of a TCP socket we handed out to port 0 of the unspecified
+ * address, as a client does before connecting (dig +tcp):
  * Landlock's bind rule refuses port 0, so without bind ports in the
  * policy (listen() refused by the filter: the socket can only connect,
  * and every connect is ours) the supervisor binds its own reference.
@@ -1205,7 +1237,7 @@ static int bind_any_port(struct notify_ctx *n, int li,
 	e = mem_io(&m, &a, r->data.args[1], (size_t)len, 0);
 	close_fd(&m.fd);
 	if (e < 0 || sockaddr_parse(&a, (size_t)len, &ip, &port) < 0 || port ||
-	    (!ip_is_loopback(&ip) && !ip_unspec(&ip)))
+	    !ip_unspec(&ip))
 		return 0;
 	/* Our copy of the address, bound on our reference: it is what the
 	 * check saw. */

@@ -18,7 +18,8 @@ const char policy_default_text[] =
 	"ro /proc /sys/devices/system/cpu /dev/urandom /dev/random\n"
 	"rw /dev/null /dev/zero /dev/full /dev/tty\n"
 	"rw /tmp @cwd\n"
-	"proxy 127.0.0.1:3128\n";
+	"proxy 127.0.0.1:3128\n"
+	"dns on\n";
 
 void policy_init(struct policy *p)
 {
@@ -29,6 +30,7 @@ void policy_init(struct policy *p)
 	p->proxy_ip.a[0] = 127;
 	p->proxy_ip.a[3] = 1;
 	p->proxy_port = 3128;
+	p->dns = 1;     /* SPEC: "dns on" unless a policy says "dns off" */
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		struct buf b = BUF_ON(p->env[i]);
 

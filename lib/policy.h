@@ -74,7 +74,7 @@ struct policy_err {
 	char what[160];
 };
 
-/* Defaults per SPEC: enforce, proxy 127.0.0.1:3128, dns off, env PATH HOME
+/* Defaults per SPEC: enforce, proxy 127.0.0.1:3128, dns on, env PATH HOME
  * LANG TERM; no paths (see policy_default_paths). */
 void policy_init(struct policy *p);
 /* The embedded default policy's text. */
