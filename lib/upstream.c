@@ -223,8 +223,11 @@ static int read_creds(struct upstream *u, const struct policy *p, char *why,
 			return say(why, cap, "upstream-auth-env: ",
 				   p->up_auth_env, " is not set", 0);
 		r = upstream_auth(u, v, strlen(v), &w);
-		/* Never passed on: gone from our environment, so neither the
-		 * command nor a later helper can inherit it. */
+		/* Never passed on: wiped where it lies (the kernel's copy of
+		 * our environment, which /proc/PID/environ shows) and gone
+		 * from environ, so neither the command nor a later helper can
+		 * inherit it. */
+		explicit_bzero((char *)v, strlen(v));
 		unsetenv(p->up_auth_env);
 		u->auth_from = "env";
 	} else {
