@@ -42,8 +42,9 @@ $(O)/gen-deny: scripts/gen-deny.c | $(DEPS_STAMP)
 	@echo "  GEN     $@"
 	@$(CC) $(CFLAGS) -static -o $@ $< $(LIBS)
 
+# ALLOW_ACT=log: the helpers' allow-lists log instead of trapping.
 $(O)/deny_bpf.h: $(O)/gen-deny
-	@$(O)/gen-deny >$@.tmp && mv $@.tmp $@
+	@$(O)/gen-deny $(ALLOW_ACT) >$@.tmp && mv $@.tmp $@
 
 $(O)/obj/%.o: %.c $(O)/applets.h $(O)/deny_bpf.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -538,11 +538,13 @@ static int decide_layers(struct exec_ctx *c)
 		if (c->log_file)
 			log_end(&e, c->log_fd);
 	}
-	if (c->pol.dns && !c->notify) {
+	if (c->pol.dns && !c->notify && !c->sealed) {
 		struct log_ev e;
 
 		/* "dns on" is the supervisor's (lib/dnsd.c): without it the
-		 * filter refuses UDP, and DNS with it. */
+		 * filter refuses UDP, and DNS with it. Sealed (nothing may
+		 * leave, no supervisor) every name would be NXDOMAIN: the
+		 * filter's refusal of UDP says as much, sooner. */
 		buf_puts(&nb, missing++ ? ", dns" : "dns");
 		log_begin(&e, c->pol.best_effort ? "degrade" : "error");
 		log_s(&e, "layer", "dns");
@@ -574,7 +576,8 @@ static int pin_keep_named(struct exec_ctx *c, const char *host,
 	if (!pn)
 		return -EADDRNOTAVAIL;
 	for (int i = 0; i < pn->nips; i++) {
-		if (policy_ip_ok(&c->pol, POL_BOTH, host, &pn->ips[i], 0))
+		if (policy_ip_ok_by(&c->pol, POLICY_ANY_EXE, POL_BOTH, host,
+				    &pn->ips[i], 0))
 			pn->ips[k++] = pn->ips[i];
 		else
 			dropped[(*ndropped)++] = pn->ips[i];
@@ -657,7 +660,8 @@ static int pin_policy(struct exec_ctx *c)
 			return fail(c, "unable to read", DNS_RESOLV_PATH, r);
 	}
 	bad = pin_list(c, c->pol.allow, c->pol.nallow, "allow") +
-	      pin_list(c, c->pol.direct, c->pol.ndirect, "direct");
+	      pin_list(c, c->pol.direct, c->pol.ndirect, "direct") +
+	      pin_list(c, c->pol.from, c->pol.nfrom, "allow");  /* from */
 	if (bad && !c->pol.best_effort) {
 		say_err("refusing to run: a name could not be pinned (see "
 			"above; --best-effort runs without it)", NULL);
@@ -1160,6 +1164,7 @@ static int start_proxy(struct exec_ctx *c)
 	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, c->who) < 0)
 		c->who[0] = c->who[1] = -1;
 	pc.who_fd = c->who[0];
+	pc.confine = 1;
 	c->proxy_pid = fork();
 	if (c->proxy_pid < 0)
 		return fail(c, "unable to fork the proxy", 0, errno);
@@ -1209,6 +1214,7 @@ static int supervisor_begin(struct exec_ctx *c, struct notify_ctx *n,
 		return -1;
 	}
 	n->who_fd = c->who[1];
+	n->confine = 1;
 	/* A root supervisor serving --user reads as that user. */
 	if (c->uid >= 0 && geteuid() == 0 && (uid_t)c->uid != 0 &&
 	    (r = notify_target_ids(n, (uid_t)c->uid, (gid_t)c->gid)) < 0) {
@@ -2016,7 +2022,8 @@ static int exec_main(int argc, char **argv)
 	 * neither the proxy nor the supervisor has anything to do, and
 	 * sb-exec is one process. The kernel's refusals are not logged, so
 	 * --log keeps the supervisor, whose deny events say each. */
-	c->sealed = !c->pol.nallow && !c->pol.ndirect && !c->pol.nll_connect &&
+	c->sealed = !c->pol.nallow && !c->pol.ndirect && !c->pol.nfrom &&
+		    !c->pol.nll_connect &&
 		    !c->notify_socket && !c->log_file && c->seccomp && r >= 6;
 	if (c->sealed)
 		c->notify = 0;

@@ -116,6 +116,7 @@ static int serve(struct notifyd_ctx *c)
 	r = notify_init(&c->n, &c->pol, &c->pins, c->log_fd);
 	if (r < 0)
 		return fail(c, "unable to start the supervisor", NULL, r);
+	c->n.confine = 1;         /* its allow-list, once set up */
 	ctl = notify_ctl_socket(c->socket);
 	if (ctl < 0) {
 		notify_close(&c->n);

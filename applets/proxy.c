@@ -392,6 +392,7 @@ static int proxy_main(int argc, char **argv)
 	}
 	policy_init(&a->pol);
 	proxy_cfg_init(&a->cfg);
+	a->cfg.confine = 1;       /* Landlock + allow-list, once set up */
 	dns_conf_init(&a->dns);
 	if (parse_opts(a, argc, argv, &ret))
 		goto out;

@@ -9,6 +9,7 @@
  * hand-written too: it is the supervisor's contract.
  * See seccomp(2), seccomp_unotify(2), ../shared/KERNEL-NOTES.md. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/sched.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "log.h"
 #include "sb.h"
 #include "sys.h"
 
@@ -330,6 +332,67 @@ int seccomp_build(struct sc_plan *pl, const struct policy *p, int notify)
 	memcpy(pl->deny.insns, deny_bpf, sizeof(deny_bpf));
 	pl->deny.len = (unsigned short)(sizeof(deny_bpf) / sizeof(deny_bpf[0]));
 	return 0;
+}
+
+/* ---- the helpers' allow-lists ---- */
+
+static int trap_log_fd = -1;
+static const char *trap_who = "";
+
+/* Async-signal-safe: one event, then out. The kernel says which call in
+ * si_syscall (SECCOMP_RET_TRAP). */
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	struct log_ev e;
+
+	(void)sig;
+	(void)uc;
+	log_begin(&e, "error");
+	log_s(&e, "layer", "self");
+	log_s(&e, "helper", trap_who);
+	if (si->si_code == 1 /* SYS_SECCOMP */) {
+		log_s(&e, "reason", "a system call outside the helper's "
+		      "allow-list (a bug of sb: report it with this number); "
+		      "the helper exits and the sandbox fails closed");
+		log_i(&e, "syscall", si->si_syscall);
+	} else {
+		log_s(&e, "reason", "SIGSYS sent from outside: the helper "
+		      "exits and the sandbox fails closed");
+		log_i(&e, "from_pid", si->si_pid);
+	}
+	(void)log_end(&e, trap_log_fd >= 0 ? trap_log_fd : 2);
+	_exit(128 + SIGSYS);
+}
+
+int sc_helper_len(int which)
+{
+	return which == SC_SUPER ? (int)LEN(super_allow_bpf)
+				 : (int)LEN(proxy_allow_bpf);
+}
+
+int sc_confine_helper(int which, int log_fd)
+{
+	struct sock_fprog fp;
+	struct sigaction sa;
+
+	trap_log_fd = log_fd;
+	trap_who = which == SC_SUPER ? "sb-notifyd" : "sb-proxy";
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) < 0)
+		return -errno;
+	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
+		return -errno;
+	if (which == SC_SUPER) {
+		fp.len = (unsigned short)LEN(super_allow_bpf);
+		fp.filter = (struct sock_filter *)super_allow_bpf;
+	} else {
+		fp.len = (unsigned short)LEN(proxy_allow_bpf);
+		fp.filter = (struct sock_filter *)proxy_allow_bpf;
+	}
+	return sys_seccomp_filter(0, &fp);
 }
 
 int sc_load(const struct sc_prog *prog, unsigned flags)

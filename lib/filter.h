@@ -28,4 +28,15 @@ int seccomp_build(struct sc_plan *pl, const struct policy *p, int notify);
  * returns the listener fd with NEW_LISTENER, else 0; or -errno. */
 int sc_load(const struct sc_prog *prog, unsigned flags);
 
+/* A helper confines itself once set up (SPEC "sb confines itself"):
+ * no_new_privs, then its allow-list from build time (scripts/gen-deny.c:
+ * SC_PROXY or SC_SUPER). A call outside it traps: a SIGSYS handler writes
+ * one error event naming the call's number to log_fd (and stderr), then
+ * the helper exits 159 (128 + SIGSYS), and the sandbox fails closed. The
+ * filter binds the calling thread and what it starts. 0 or -errno. */
+enum { SC_PROXY, SC_SUPER };
+int sc_confine_helper(int which, int log_fd);
+/* The allow-list's size in instructions, for the report. */
+int sc_helper_len(int which);
+
 #endif

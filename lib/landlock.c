@@ -3,6 +3,7 @@
  * ../shared/KERNEL-NOTES.md section 1. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -377,4 +378,55 @@ int landlock_env(struct policy *p, char **envp, struct policy_err *e)
 		any = 1;
 	}
 	return any;
+}
+
+int landlock_helper(const uint16_t *ports, int nports, int any_port,
+		    const char *read_file, const char **what)
+{
+	struct ll_rights want = { ~0ULL, LL_NET_TCP, LL_SCOPE_ALL }, lost;
+	struct sb_ll_ruleset_attr a;
+	int abi = sys_landlock_abi(), fd, r = 0;
+
+	*what = "none";
+	if (abi < 1)
+		return 1;
+	/* Without CAP_SYS_ADMIN, restrict_self wants no_new_privs first. */
+	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
+		return -errno;
+	landlock_clip(&want, abi, &lost);
+	if (any_port)
+		want.net &= ~SB_LL_NET_CONNECT_TCP;
+	memset(&a, 0, sizeof(a));
+	a.handled_access_fs = want.fs;
+	a.handled_access_net = want.net;
+	a.scoped = want.scope;
+	fd = sys_landlock_create_ruleset(&a, abi >= 6 ? sizeof(a) : abi >= 4 ?
+					 16 : 8, 0);
+	if (fd < 0)
+		return fd;
+	if (read_file) {
+		struct sb_ll_path_beneath pb;
+
+		pb.parent_fd = open(read_file, O_PATH | O_CLOEXEC);
+		pb.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
+		if (pb.parent_fd >= 0) {
+			r = sys_landlock_add_rule(fd, SB_LL_RULE_PATH_BENEATH,
+						  &pb);
+			close(pb.parent_fd);
+		}
+	}
+	for (int i = 0; r == 0 && (want.net & SB_LL_NET_CONNECT_TCP) &&
+	     i < nports; i++) {
+		struct sb_ll_net_port np = { SB_LL_NET_CONNECT_TCP, ports[i] };
+
+		r = sys_landlock_add_rule(fd, SB_LL_RULE_NET_PORT, &np);
+	}
+	if (r == 0)
+		r = sys_landlock_restrict_self(fd, 0);
+	close(fd);
+	*what = want.scope ? (want.net & SB_LL_NET_CONNECT_TCP ?
+			      "fs net scopes" : "fs bind scopes") :
+		want.net ? (want.net & SB_LL_NET_CONNECT_TCP ? "fs net" :
+			    "fs bind") : "fs";
+	return r < 0 ? r : 0;
 }

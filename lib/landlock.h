@@ -41,4 +41,12 @@ int landlock_apply(const struct ll_plan *pl);
  * set, 0 if none, -1 with e filled on a bad value. */
 int landlock_env(struct policy *p, char **envp, struct policy_err *e);
 
+/* A helper's own domain (the proxy's, SPEC "sb confines itself"): no
+ * file access but reading read_file (NULL: none), no TCP bind, TCP
+ * connect to these ports only (any_port: any), no abstract UNIX socket
+ * or signal outside. As far as the kernel's ABI goes: *what says how far
+ * ("fs net scopes", "fs", ...). 0 applied, 1 no Landlock here, -errno. */
+int landlock_helper(const uint16_t *ports, int nports, int any_port,
+		    const char *read_file, const char **what);
+
 #endif

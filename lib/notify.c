@@ -28,6 +28,7 @@
 #include <sys/xattr.h>
 
 #include "buf.h"
+#include "filter.h"
 #include "log.h"
 #include "notify.h"
 #include "proxy.h"
@@ -313,10 +314,17 @@ static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
 		return;
 	log_begin(&e, w->event);
 	log_i(&e, "pid", tid);
-	len = readlink(proc_path(path, sizeof(path), tid, "exe", -1), exe,
-		       sizeof(exe));
-	if (len > 0)
+	if (n->cur.tid == tid && n->cur.exe[0]) {
+		/* As decided: the binary, and whether its pin held. */
+		log_s(&e, "exe", n->cur.exe);
+		if (n->p->nfrom) {
+			log_s(&e, "pin", ident_state_name(n->cur.state));
+			log_s(&e, "pin_reason", n->cur.why);
+		}
+	} else if ((len = readlink(proc_path(path, sizeof(path), tid, "exe",
+					     -1), exe, sizeof(exe))) > 0) {
 		log_sn(&e, "exe", exe, (size_t)len);
+	}
 	log_s(&e, "syscall", w->sys);
 	log_s(&e, "host", w->host);
 	if (w->ip) {
@@ -367,7 +375,7 @@ static int ip_unspecified(const struct sb_ip *ip)
  * When ip is internal, a name whose entry names it (an exact name pinned
  * to a private address) comes first, and *named says whether one did. */
 static const char *pinned_direct(const struct policy *p,
-				 const struct pin_table *pins,
+				 const struct pin_table *pins, const char *exe,
 				 const struct sb_ip *ip, uint16_t port,
 				 int *named)
 {
@@ -376,9 +384,13 @@ static const char *pinned_direct(const struct policy *p,
 	*named = 0;
 	if (!pins)
 		return NULL;
-	for (int i = 0; i < p->ndirect; i++) {
-		const struct dest *d = &p->direct[i];
+	for (int i = 0; i < p->ndirect + p->nfrom; i++) {
+		const struct dest *d = i < p->ndirect ? &p->direct[i] :
+				       &p->from[i - p->ndirect];
 
+		if (i >= p->ndirect &&
+		    !policy_from_applies(p, i - p->ndirect, POL_DIRECT, exe))
+			continue;       /* another binary's entry */
 		if (d->kind == DEST_CIDR)
 			continue;
 		for (int k = 0; k < pins->n && k < PIN_MAX; k++) {
@@ -394,8 +406,8 @@ static const char *pinned_direct(const struct policy *p,
 					break;
 			if (j == pn->nips || j == PIN_MAX_IPS)
 				continue;
-			if (policy_names_ip(p, POL_DIRECT, pn->host, ip,
-					    port)) {
+			if (policy_names_ip_by(p, exe, POL_DIRECT, pn->host,
+					       ip, port)) {
 				*named = 1;
 				return pn->host;
 			}
@@ -407,15 +419,22 @@ static const char *pinned_direct(const struct policy *p,
 }
 
 /* Does a direct entry name ip:port literally (an IP or CIDR entry)? */
-static int literal_direct(const struct policy *p, const struct sb_ip *ip,
-			  uint16_t port)
+static int literal_direct(const struct policy *p, const char *exe,
+			  const struct sb_ip *ip, uint16_t port)
 {
-	return policy_direct_ip(p, ip, port);
+	return policy_direct_ip_by(p, exe, ip, port);
 }
 
 int notify_decide(const struct policy *p, const struct pin_table *pins,
 		  const struct sb_ip *ip, uint16_t port, const char **why,
 		  const char **host)
+{
+	return notify_decide_by(p, pins, NULL, ip, port, why, host);
+}
+
+int notify_decide_by(const struct policy *p, const struct pin_table *pins,
+		     const char *exe, const struct sb_ip *ip, uint16_t port,
+		     const char **why, const char **host)
 {
 	const char *pinned;
 	int literal, named;
@@ -434,10 +453,10 @@ int notify_decide(const struct policy *p, const struct pin_table *pins,
 		*why = "unspecified address (this host)";
 		return NOTIFY_DENY;
 	}
-	pinned = pinned_direct(p, pins, ip, port, &named);
-	literal = literal_direct(p, ip, port);
+	pinned = pinned_direct(p, pins, exe, ip, port, &named);
+	literal = literal_direct(p, exe, ip, port);
 	if (!pinned && !literal) {
-		*why = policy_allows_ip(p, ip, port) ?
+		*why = policy_allows_ip_by(p, exe, ip, port) ?
 		       "allowed through the proxy only" :
 		       "not the proxy nor a direct destination";
 		return NOTIFY_DENY;
@@ -447,7 +466,7 @@ int notify_decide(const struct policy *p, const struct pin_table *pins,
 	 * space, or an exact name pinned to a private address (SPEC sb-proxy
 	 * "What names an internal address", policy_names_ip). */
 	if (ip_is_internal(ip) && !named &&
-	    !policy_names_ip(p, POL_DIRECT, NULL, ip, port)) {
+	    !policy_names_ip_by(p, exe, POL_DIRECT, NULL, ip, port)) {
 		*why = "internal address not named by the policy";
 		return NOTIFY_DENY;
 	}
@@ -777,10 +796,18 @@ static void tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 	    sockaddr_parse(&ss, sl, &w.ip, &w.port) < 0)
 		return;
 	w.pid = s->tid;
-	len = readlink(proc_path(path, sizeof(path), s->tid, "exe", -1),
-		       w.exe, sizeof(w.exe) - 1);
-	if (len <= 0)
-		w.exe[0] = 0;
+	if (n->cur.tid == s->tid && n->cur.exe[0]) {
+		/* Established while the connect() was blocked (who_of). */
+		memcpy(w.exe, n->cur.exe, sizeof(w.exe));
+		w.exe[sizeof(w.exe) - 1] = 0;
+		w.pin = n->cur.state;
+	} else {
+		len = readlink(proc_path(path, sizeof(path), s->tid, "exe",
+					 -1), w.exe, sizeof(w.exe) - 1);
+		if (len <= 0)
+			w.exe[0] = 0;
+		w.pin = IDENT_UNKNOWN;
+	}
 	(void)send(n->who_fd, &w, sizeof(w), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
@@ -1342,6 +1369,37 @@ static void connect_foreign(struct notify_ctx *n, struct creq *c,
 	deny(n, c->li, c->req, &w, -EACCES);
 }
 
+struct alive {
+	struct notify_ctx *n;
+	int li;
+	uint64_t id;
+};
+
+static int notif_alive(void *arg)
+{
+	const struct alive *a = arg;
+
+	return id_valid(a->n, a->li, a->id);
+}
+
+/* Who asks (rules per binary, lib/ident.h): the executable of the very
+ * thread blocked in connect(), read while its notification is valid, and
+ * its pin. Only with from entries in the policy. -1: the notification
+ * died. */
+static int who_of(struct notify_ctx *n, struct creq *c)
+{
+	struct alive a = { n, c->li, c->req->id };
+	int lowered, r;
+
+	if (!n->p->nfrom)
+		return 0;
+	lowered = read_begin(n, (pid_t)c->req->pid);
+	r = ident_of(&n->ident, n->p, (pid_t)c->req->pid, notif_alive, &a,
+		     &n->cur);
+	read_end(n, lowered);
+	return r < 0 ? -1 : 0;
+}
+
 /* A connect() on a socket we handed out and still hold. */
 static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 {
@@ -1424,7 +1482,12 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 		start_proxy(n, si, c->req->id, fl);
 		return;
 	}
-	v = notify_decide(n->p, n->pins, &c->ip, c->port, &w.reason, &w.host);
+	if (who_of(n, c) < 0)
+		return;             /* the notification died */
+	v = notify_decide_by(n->p, n->pins, ident_exe(&n->cur), &c->ip,
+			     c->port, &w.reason, &w.host);
+	if (v == NOTIFY_DENY && n->cur.state == IDENT_BROKEN)
+		w.reason = n->cur.why;   /* say the pin, not the policy */
 	if (v == NOTIFY_DIRECT && s->type != SOCK_STREAM) {
 		v = NOTIFY_DENY;
 		w.reason = "direct destinations are connected for TCP only";
@@ -1697,6 +1760,7 @@ static void handle_notification(struct notify_ctx *n, int li)
 	/* RECV wants a zeroed buffer. It never blocks here: epoll said a
 	 * notification was waiting, and its semaphore counts those that
 	 * vanished since (RECV then says ENOENT). */
+	n->cur.tid = 0;
 	memset(&u, 0, sizeof(u));
 	r = sys_notif_ioctl(n->lis[li].fd, SB_NOTIF_RECV, &u);
 	if (r < 0) {
@@ -2102,6 +2166,11 @@ int notify_run(struct notify_ctx *n, int control_fd)
 		n->ctl_fd = control_fd;
 		r = ep_add(n, control_fd, EPOLLIN, TAG(EV_CTL, 0));
 	}
+	/* Set up: from here the loop's own calls only (SPEC "sb confines
+	 * itself"). No Landlock: reading the targets' memory and /proc
+	 * entries is ptrace across domains, which Landlock refuses. */
+	if (r == 0 && n->confine)
+		r = sc_confine_helper(SC_SUPER, n->log_fd);
 	while (r == 0 && !done) {
 		int timeout = 1000;
 

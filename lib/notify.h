@@ -55,6 +55,7 @@
 #include <sys/types.h>
 
 #include "dnsd.h"
+#include "ident.h"
 #include "pin.h"
 #include "policy.h"
 #include "sockaddr.h"
@@ -126,6 +127,7 @@ struct notify_ctx {
 	int ll_abi;                 /* the kernel's Landlock ABI (UNIX connects) */
 	int no_signals;             /* a thread of sb-exec: SIGTERM is not ours */
 	int who_fd;                 /* to the proxy: struct proxy_who, or -1 */
+	int confine;                /* notify_run takes its allow-list */
 	int degraded_sync;          /* sync wake-up missing, said once */
 	int nlisteners, nsocks;
 	int done_next;
@@ -143,6 +145,10 @@ struct notify_ctx {
 	int pool[2][NOTIFY_POOL];
 	uint64_t pool_ino[2][NOTIFY_POOL];
 	struct dnsd dns;             /* "dns on": lib/dnsd.c */
+	/* Rules per binary (lib/ident.h): the pins, and who made the
+	 * notification being handled (cur.tid 0: not looked at). */
+	struct ident ident;
+	struct ident_who cur;
 };
 
 /* Prepare n: policy and pins stay the caller's and must outlive n. pins
@@ -192,6 +198,12 @@ void notify_close(struct notify_ctx *n);
 int notify_decide(const struct policy *p, const struct pin_table *pins,
 		  const struct sb_ip *ip, uint16_t port, const char **why,
 		  const char **host);
+
+/* notify_decide for the binary exe (NULL: not established; only entries
+ * for every binary then match): policy.h "rules per binary". */
+int notify_decide_by(const struct policy *p, const struct pin_table *pins,
+		     const char *exe, const struct sb_ip *ip, uint16_t port,
+		     const char **why, const char **host);
 
 /* Standalone mode. The control socket: a SOCK_STREAM UNIX socket at path,
  * mode 0600, refusing peers (SO_PEERCRED) that are neither our uid nor

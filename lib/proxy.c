@@ -50,8 +50,11 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "filter.h"
 #include "http.h"
+#include "landlock.h"
 #include "log.h"
+#include "ident.h"
 #include "proxy.h"
 #include "sb.h"
 #include "sys.h"
@@ -98,6 +101,7 @@ struct conn {
 	uint32_t gen;
 	int32_t pid;            /* client: 0 not looked up, -1 not found */
 	int32_t wi;             /* its record in ring + 1, or 0 */
+	int32_t uid;            /* its socket's owner (sock_diag), or -1 */
 	int64_t deadline;
 	uint64_t left;          /* Content-Length still to forward */
 	const struct pin *pin;  /* candidate addresses, or NULL: ip */
@@ -160,9 +164,14 @@ struct proxy {
 	uint32_t sum_lost;
 	int who_cache[4][2];    /* pid, fd: where the last sockets were */
 	struct proxy_who *ring; /* the supervisor's last records */
+	const char *ll_what;    /* our own Landlock domain, for the log */
+	int ll_fs;              /* it holds: no look into /proc */
+	int confined;           /* our seccomp allow-list is on */
 	uint32_t who_next;
 	int who_tokens;         /* whole-/proc scans allowed now */
 	int64_t who_refill;
+	struct ident ident;     /* standalone: our own pins (lib/ident.h) */
+	struct ident_who iw;    /* standalone: the last client looked at */
 	struct dnsq q[DNSQ_MAX];
 	struct pin_table *dyn;  /* names pinned on first use */
 	uint64_t accepted, allowed, denied, failed;
@@ -688,8 +697,13 @@ static void who(struct proxy *p, struct conn *c)
 			r = inode_proc(p, &c->peer, c->peer_port, &sip, sport,
 				       1, &ino, &uid);
 	}
-	if (r == 0)
-		c->pid = who_pid(p, ino, uid);
+	if (r == 0) {
+		c->uid = (int32_t)uid;
+		/* Confined by Landlock, we may not look into another
+		 * domain's /proc entries: the uid is what we can say. */
+		if (!p->ll_fs)
+			c->pid = who_pid(p, ino, uid);
+	}
 }
 
 static int exe_of(int pid, char *out, size_t cap)
@@ -706,6 +720,52 @@ static int exe_of(int pid, char *out, size_t cap)
 		return -1;
 	out[n] = 0;
 	return 0;
+}
+
+/* The client's binary for rules per binary (policy.h "from"): the
+ * supervisor's record (struct proxy_who: read while its connect() was
+ * blocked, pin checked), only when its pin held; standalone, our own
+ * look: the process found holding the socket, its /proc/PID/exe opened
+ * and pinned here (no notification proves it still runs that binary, and
+ * a confined proxy cannot look: then unknown). NULL: not established,
+ * and *why says why when a pin broke. */
+static const char *client_exe(struct proxy *p, struct conn *c,
+			      const char **why)
+{
+	*why = NULL;
+	who(p, c);
+	if (c->wi > 0) {
+		const struct proxy_who *w = &p->ring[c->wi - 1];
+
+		if (w->port != c->peer_port || !ip_equal(&w->ip, &c->peer))
+			return NULL;
+		if (w->pin == IDENT_BROKEN)
+			*why = "the client's binary does not match its pin "
+			       "(replaced or changed since first use)";
+		return w->pin == IDENT_HELD ? w->exe : NULL;
+	}
+	if (p->cfg->who_fd >= 0 || c->pid <= 0)
+		return NULL;        /* the supervisor did not say: unknown */
+	if (p->iw.tid != c->pid &&
+	    ident_of(&p->ident, p->pol, c->pid, NULL, NULL, &p->iw) < 0)
+		return NULL;
+	if (p->iw.state == IDENT_BROKEN)
+		*why = "the client's binary does not match its pin "
+		       "(replaced or changed since first use)";
+	return ident_exe(&p->iw);
+}
+
+/* "held", "broken", ... for the log. */
+static const char *client_pin(struct proxy *p, struct conn *c)
+{
+	const char *why;
+
+	if (!client_exe(p, c, &why) && !why)
+		return c->wi > 0 ? ident_state_name(p->ring[c->wi - 1].pin)
+				 : p->cfg->who_fd < 0 && p->iw.tid == c->pid &&
+				   c->pid > 0 ? ident_state_name(p->iw.state)
+				 : "unknown";
+	return why ? "broken" : "held";
 }
 
 /* ---- logs and the denial summary ---- */
@@ -832,6 +892,10 @@ static void ev_log(struct proxy *p, struct conn *c, const char *event, int code,
 		log_i(&e, "pid", c->pid);
 	if (have_exe)
 		log_s(&e, "exe", exe);
+	else if (c->uid >= 0)
+		log_i(&e, "client_uid", c->uid);
+	if (p->pol->nfrom)
+		log_s(&e, "pin", client_pin(p, c));
 	ip_format(&c->peer, ip, sizeof(ip));
 	log_s(&e, "client", ip);
 	log_i(&e, "client_port", c->peer_port);
@@ -1317,10 +1381,16 @@ static void run_both(struct proxy *p, struct conn *c)
 /* May the proxy connect to ip on port, reached as host (NULL for an IP
  * literal)? A public address, or an internal one an allow or direct entry
  * names (policy_names_ip: SPEC "What names an internal address"). */
-static int reach_ok(const struct proxy *p, const char *host,
+static const char *client_exe(struct proxy *p, struct conn *c,
+			      const char **why);
+
+static int reach_ok(struct proxy *p, struct conn *c, const char *host,
 		    const struct sb_ip *ip, uint16_t port)
 {
-	return policy_ip_ok(p->pol, POL_BOTH, host, ip, port);
+	const char *why;
+
+	return policy_ip_ok_by(p->pol, p->pol->nfrom ? client_exe(p, c, &why)
+			       : NULL, POL_BOTH, host, ip, port);
 }
 
 /* The 403 for an internal address no entry names, with the entry that
@@ -1453,7 +1523,7 @@ static void try_next(struct proxy *p, struct conn *c)
 				break;
 			ip = c->ip;
 		}
-		if (!reach_ok(p, c->pin ? c->host : NULL, &ip, c->port)) {
+		if (!reach_ok(p, c, c->pin ? c->host : NULL, &ip, c->port)) {
 			if (!c->internal++)
 				skipped = ip;
 			continue;
@@ -1835,24 +1905,30 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
 		   size_t avail)
 {
 	const struct pin *pin = NULL;
+	const char *exe = NULL, *bwhy = NULL;
 
 	c->kind = r->kind;
 	c->port = r->port;
 	c->is_ip = r->is_ip;
 	memcpy(c->host, r->host, sizeof(c->host));
+	p->iw.tid = 0;                  /* standalone: look anew */
+	if (p->pol->nfrom)
+		exe = client_exe(p, c, &bwhy);   /* rules per binary */
 	if (r->is_ip) {
 		c->ip = r->ip;
-		if (!policy_proxy_ip(p->pol, &r->ip, r->port)) {
-			deny(p, c, 403, "destination not on the allowlist");
+		if (!policy_proxy_ip_by(p->pol, exe, &r->ip, r->port)) {
+			deny(p, c, 403, bwhy ? bwhy :
+			     "destination not on the allowlist");
 			return;
 		}
-		if (!reach_ok(p, NULL, &r->ip, r->port)) {
+		if (!reach_ok(p, c, NULL, &r->ip, r->port)) {
 			deny_internal(p, c, NULL, &r->ip);
 			return;
 		}
 	} else {
-		if (!policy_proxy_host(p->pol, r->host, r->port)) {
-			deny(p, c, 403, "destination not on the allowlist");
+		if (!policy_proxy_host_by(p->pol, exe, r->host, r->port)) {
+			deny(p, c, 403, bwhy ? bwhy :
+			     "destination not on the allowlist");
 			return;
 		}
 		if (p->cfg->pins)
@@ -1977,6 +2053,7 @@ static struct conn *conn_new(struct proxy *p)
 	c->gen = gen;
 	c->pending = pending;
 	c->cfd = c->ufd = -1;
+	c->uid = -1;
 	c->d[0].pr = c->d[0].pw = c->d[1].pr = c->d[1].pw = -1;
 	p->nconns++;
 	return c;
@@ -2488,6 +2565,52 @@ static void teardown(struct proxy *p)
 		munmap(p->sum, SUM_MAX * sizeof(*p->sum));
 }
 
+/* Once set up, the proxy confines itself (SPEC "sb confines itself"):
+ * Landlock - no file but the hosts file (names pinned on first use), no
+ * TCP bind, TCP connect to the policy's ports only (any, with a ':*'
+ * entry), no abstract UNIX socket or signal outside - then its seccomp
+ * allow-list. What holds goes into the start event. */
+static int proxy_confine(struct proxy *p)
+{
+	const struct policy *pol = p->pol;
+	uint16_t ports[3 * POLICY_MAX_DEST + 1];
+	int n = 0, any = 0, r;
+	const struct dest *d;
+
+	for (int k = 0; k < 2; k++) {
+		int m = k ? pol->ndirect : pol->nallow;
+
+		for (int i = 0; i < m; i++) {
+			d = k ? &pol->direct[i] : &pol->allow[i];
+			if (!d->port)
+				any = 1;
+			else
+				ports[n++] = d->port;
+		}
+	}
+	for (int i = 0; i < pol->nfrom; i++) {   /* rules per binary */
+		if (!pol->from[i].port)
+			any = 1;
+		else
+			ports[n++] = pol->from[i].port;
+	}
+	if (pol->has_upstream) {
+		if (!pol->upstream.port)
+			any = 1;
+		else
+			ports[n++] = pol->upstream.port;
+	}
+	r = landlock_helper(ports, n, any, p->cfg->dns ? p->cfg->dns->hosts
+							: NULL, &p->ll_what);
+	if (r < 0)
+		return r;
+	p->ll_fs = r == 0;
+	r = sc_confine_helper(SC_PROXY, p->cfg->log_fd);
+	if (r == 0)
+		p->confined = 1;
+	return r;
+}
+
 static void log_start(struct proxy *p)
 {
 	struct log_ev e;
@@ -2513,6 +2636,10 @@ static void log_start(struct proxy *p)
 		      p->cfg->up->auth_from : "none");
 	}
 	log_i(&e, "max_conns", p->max);
+	if (p->cfg->confine) {
+		log_s(&e, "self_seccomp", p->confined ? "allow-list" : "none");
+		log_s(&e, "self_landlock", p->ll_what);
+	}
 	log_i(&e, "pid", getpid());
 	log_end(&e, p->cfg->log_fd);
 }
@@ -2535,6 +2662,13 @@ int proxy_run(const struct proxy_cfg *cfg)
 	sigaction(SIGPIPE, &ign, &oldpipe);
 	r = setup(p, cfg, &old);
 	if (r < 0) {
+		log_event(cfg->log_fd, "error", "proxy", err_str(r));
+		if (cfg->ready_fd >= 0)
+			close(cfg->ready_fd);
+		goto out;
+	}
+	p->ll_what = "none";
+	if (cfg->confine && (r = proxy_confine(p)) < 0) {
 		log_event(cfg->log_fd, "error", "proxy", err_str(r));
 		if (cfg->ready_fd >= 0)
 			close(cfg->ready_fd);

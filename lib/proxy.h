@@ -92,6 +92,9 @@ struct proxy_cfg {
 					   through (logged), 1 deny */
 	int who;                        /* find the client's pid and exe
 					   for the log (1) */
+	int confine;                    /* confine ourselves once set up:
+					   Landlock and a seccomp allow-list
+					   (lib/filter.h sc_confine_helper) */
 	int who_fd;                     /* the supervisor's records
 					   (struct proxy_who), or -1: the
 					   proxy looks in /proc itself */
@@ -121,6 +124,9 @@ struct proxy_who {
 	uint16_t port;
 	int32_t pid;                    /* the thread that called connect() */
 	char exe[256];                  /* its executable, "" if unknown */
+	int32_t pin;                    /* lib/ident.h enum ident_state:
+					   IDENT_HELD: exe may match a
+					   "from" entry */
 };
 
 /* The defaults above; pol, pins and the listener left for the caller. */
