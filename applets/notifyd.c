@@ -126,8 +126,10 @@ static int serve(struct notifyd_ctx *c)
 	log_s(&e, "layer", "seccomp_notify");
 	log_s(&e, "socket", c->socket);
 	(void)log_end(&e, c->log_fd);
+	/* The socket file stays when we end: the loop confines itself and
+	 * may not remove files (notify_ctl_socket replaces a stale one at
+	 * the next start). */
 	r = notify_run(&c->n, ctl);
-	(void)unlink(c->socket);
 	(void)close(ctl);
 	log_begin(&e, "exit");
 	log_s(&e, "layer", "seccomp_notify");
