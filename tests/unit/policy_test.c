@@ -33,7 +33,7 @@ int main(void)
 	struct sb_ip ip;
 
 	CHECK(parse(policy_default_text) == 0);
-	CHECK(P.best_effort == 0 && P.dns == 0 && P.nallow == 0);
+	CHECK(P.best_effort == 0 && P.dns == 1 && P.nallow == 0);
 	CHECK(P.proxy_port == 3128 && P.nenv == 4);
 
 	CHECK(parse("# only a comment\n\n   \n") == 0);
