@@ -70,17 +70,37 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
 # Unit tests link lib/ only (glibc, under ASan/UBSan).
 UNIT_LIB := $(LIB_SRC)
 
-$(O)/unit/%: tests/unit/%.c $(UNIT_LIB) $(wildcard lib/*.h) $(O)/applets.h $(O)/deny_bpf.h
-	@mkdir -p $(@D)
-	$(HOSTCC) $(HCFLAGS) $(SAN) -o $@ $< $(UNIT_LIB) tests/unit/prog.c
+# lib/ and prog.c built once per flavour into an archive (unit: ASan and
+# UBSan; helpers: -O2; fuzz: clang with libFuzzer), not once per program.
+FLAVOURS := unit helpers fuzz
+F_CC_unit := $(HOSTCC) $(HCFLAGS) $(SAN)
+F_CC_helpers := $(HOSTCC) $(HCFLAGS) -O2
+F_CC_fuzz := clang $(HCFLAGS) -fsanitize=fuzzer-no-link,address,undefined
+LIB_HDR := $(wildcard lib/*.h) $(O)/applets.h $(O)/deny_bpf.h
+define flavour
+$(O)/$(1)-lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $$(@D)
+	@echo "  CC      $$@"
+	@$$(F_CC_$(1)) -c -o $$@ $$<
+$(O)/$(1)-lib/prog.o: tests/unit/prog.c $(LIB_HDR)
+	@mkdir -p $$(@D)
+	@$$(F_CC_$(1)) -c -o $$@ $$<
+$(O)/$(1)-lib.a: $(patsubst lib/%.c,$(O)/$(1)-lib/%.o,$(LIB_SRC)) $(O)/$(1)-lib/prog.o
+	@rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach f,$(FLAVOURS),$(eval $(call flavour,$(f))))
 
-$(O)/helpers/%: tests/helpers/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h $(O)/deny_bpf.h
+$(O)/unit/%: tests/unit/%.c $(O)/unit-lib.a
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HCFLAGS) -O2 -o $@ $< $(LIB_SRC) tests/unit/prog.c
+	$(HOSTCC) $(HCFLAGS) $(SAN) -o $@ $< $(O)/unit-lib/prog.o $(O)/unit-lib.a
 
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h) $(O)/applets.h $(O)/deny_bpf.h
+$(O)/helpers/%: tests/helpers/%.c $(O)/helpers-lib.a
 	@mkdir -p $(@D)
-	clang $(HCFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) tests/unit/prog.c
+	$(HOSTCC) $(HCFLAGS) -O2 -o $@ $< $(O)/helpers-lib/prog.o $(O)/helpers-lib.a -lpthread
+
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/fuzz-lib.a
+	@mkdir -p $(@D)
+	clang $(HCFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(O)/fuzz-lib/prog.o $(O)/fuzz-lib.a
 
 # Static (musl) test tools: run under a real seccomp profile (t-profile,
 # libseccomp) and inside the scratch OCI bundle of check-oci.
@@ -136,6 +156,6 @@ install: $(O)/sb
 	for a in $(APPLETS); do ln -sf sb $(DESTDIR)$(PREFIX)/bin/sb-$$a; done
 
 clean:
-	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/static $(O)/fuzz $(O)/minimal $(O)/demo $(O)/links
+	rm -rf $(O)/obj $(O)/sb $(O)/sb.map $(O)/applets.h $(O)/deny_bpf.h $(O)/gen-deny $(O)/unit $(O)/helpers $(O)/static $(O)/fuzz $(O)/minimal $(O)/demo $(O)/links $(O)/*-lib $(O)/*-lib.a
 
 .PHONY: all check check-vm fuzz bench size install clean test-deps image
