@@ -930,6 +930,23 @@ static int write_report(struct exec_ctx *c)
 		buf_json_str(&b, c->mem_how);
 		buf_putc(&b, ',');
 	}
+	/* How the helpers confine themselves once set up (SPEC "sb confines
+	 * itself"); the proxy's start event says what held. */
+	buf_puts(&b, "\"helpers\":{");
+	if (!c->layer[LY_PROXY]) {
+		int abi = c->ll.abi;
+
+		buf_puts(&b, "\"proxy\":\"seccomp allow-list; Landlock: ");
+		buf_puts(&b, abi >= 6 ? "files, TCP, scopes" : abi >= 4 ?
+			 "files, TCP" : abi >= 1 ? "files" : "none");
+		buf_puts(&b, "\"");
+	}
+	if (c->notify && !c->notify_socket)
+		buf_puts(&b, !c->layer[LY_PROXY] ? "," : "");
+	if (c->notify && !c->notify_socket)
+		buf_puts(&b, "\"supervisor\":\"seccomp allow-list; no "
+			     "Landlock (it reads the command's memory)\"");
+	buf_puts(&b, "},");
 	buf_puts(&b, "\"gaps\":[");
 	if (c->ll.lost.fs & SB_LL_FS_RESOLVE_UNIX)
 		buf_puts(&b, "\"pathname UNIX sockets outside the sandbox are "
