@@ -49,6 +49,13 @@ int dnsd_answer(const struct policy *p, const struct pin_table *pins,
 		const uint8_t *q, size_t n, int tcp, uint8_t *out, size_t cap,
 		struct dnsd_info *info);
 
+/* dnsd_answer for the binary exe (NULL: not established): a pinned name
+ * that no entry for every binary and none of exe's reaches (policy.h
+ * policy_host_for) is NXDOMAIN. dnsd_answer is dnsd_answer_by(NULL). */
+int dnsd_answer_by(const struct policy *p, const struct pin_table *pins,
+		   const char *exe, const uint8_t *q, size_t n, int tcp,
+		   uint8_t *out, size_t cap, struct dnsd_info *info);
+
 /* A stand-in for a UDP socket the sandbox asked for: an AF_UNIX datagram
  * pair; t is the end the sandbox holds (our reference), a ours. */
 struct dnsd_from {
@@ -79,6 +86,9 @@ struct dnsd_sock {
 	int16_t wait_lis;
 	uint64_t wait_args[6];
 	int64_t wait_deadline;        /* 0: none */
+	/* Its creator's binary when its pin held (rules per binary), ""
+	 * otherwise: a name only another binary may reach is NXDOMAIN. */
+	char exe[256];
 };
 
 struct dnsd_tcp {

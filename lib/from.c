@@ -135,6 +135,14 @@ static int bin_ok(const struct policy *p, uint32_t mask, const char *exe)
 	return 0;
 }
 
+int policy_from_applies(const struct policy *p, int i, int tabs,
+			const char *exe)
+{
+	return i >= 0 && i < p->nfrom &&
+	       (tabs & (p->from_direct[i] ? POL_DIRECT : POL_ALLOW)) &&
+	       bin_ok(p, p->from_bins[i], exe);
+}
+
 int policy_bin_listed(const struct policy *p, const char *exe)
 {
 	return p->nfrom > 0 && bin_ok(p, ~0U, exe);

@@ -12,6 +12,8 @@
 void ident_init(struct ident *id)
 {
 	memset(id, 0, sizeof(*id));
+	if (!getcwd(id->cwd, sizeof(id->cwd)))
+		id->cwd[0] = 0;
 }
 
 const char *ident_exe(const struct ident_who *w)
@@ -25,8 +27,165 @@ const char *ident_state_name(int state)
 	case IDENT_HELD: return "held";
 	case IDENT_BROKEN: return "broken";
 	case IDENT_UNLISTED: return "unlisted";
+	case IDENT_FOREIGN: return "foreign";
 	default: return "unknown";
 	}
+}
+
+int ident_interpreter(const char *exe)
+{
+	static const char *const names[] = {
+		"python", "perl", "ruby", "node", "nodejs", "sh", "bash",
+		"dash", "zsh", "ksh", "mksh", "lua", "luajit", "php", "tclsh",
+		"java", "deno", "bun", "pypy", "Rscript", "julia",
+	};
+	const char *b = strrchr(exe, '/');
+	size_t n;
+
+	b = b ? b + 1 : exe;
+	n = strlen(b);
+	while (n && ((b[n - 1] >= '0' && b[n - 1] <= '9') || b[n - 1] == '.'))
+		n--;                /* python3.11, perl5.36.0, lua5.4 */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncmp(names[i], b, n))
+			return 1;
+	return 0;
+}
+
+/* Could the sandbox have written path: under an rw path of p? */
+static int writable(const struct ident *id, const struct policy *p,
+		    const char *path)
+{
+	for (int i = 0; i < p->npaths; i++) {
+		const char *r = p->paths[i].path;
+		size_t n;
+
+		if (p->paths[i].mode != PATH_RW)
+			continue;
+		if (!strcmp(r, "@cwd")) {
+			if (id->cwd[0] != '/')
+				return 1;   /* unknown: as if writable */
+			r = id->cwd;
+		}
+		n = strlen(r);
+		while (n > 1 && r[n - 1] == '/')
+			n--;
+		if (!strncmp(path, r, n) &&
+		    (path[n] == 0 || path[n] == '/' || n == 1))
+			return 1;
+	}
+	return 0;
+}
+
+static const char *say(char *mem, size_t cap, const char *what,
+		       const char *path, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, mem, cap);
+	buf_puts(&b, what);
+	buf_putn(&b, path, n);
+	return buf_str(&b);
+}
+
+/* One line of /proc/TID/maps: "START-END PERMS OFF DEV INODE   PATH". */
+static const char *foreign_line(const struct ident *id,
+				const struct policy *p, const char *exe,
+				int interp, const char *l, size_t n,
+				char *mem, size_t cap)
+{
+	const char *q = l, *end = l + n;
+	int field = 0;
+
+	while (q < end && field < 5) {      /* skip to PATH */
+		while (q < end && *q != ' ')
+			q++;
+		while (q < end && *q == ' ')
+			q++;
+		field++;
+		if (field == 1 && (end - q < 4 || q[2] != 'x'))
+			return NULL;        /* not executable */
+	}
+	n = (size_t)(end - q);
+	if (n == 0)
+		return interp ? NULL :
+		       say(mem, cap, "anonymous executable memory (code not "
+			   "loaded from a file)", "", 0);
+	if (q[0] == '[')
+		return NULL;                /* [vdso], [vsyscall] */
+	if (strlen(exe) == n && !memcmp(q, exe, n))
+		return NULL;                /* the pinned binary itself */
+	if (interp)
+		return NULL;
+	if (q[0] != '/' || (n > 10 && !memcmp(end - 10, " (deleted)", 10)))
+		return say(mem, cap, "code from a deleted or unnamed file is "
+			   "mapped executable: ", q, n);
+	{
+		char path[POLICY_PATH_MAX + 1];
+
+		if (n > POLICY_PATH_MAX)
+			return say(mem, cap, "code from a file the sandbox "
+				   "may have written: ", q, 80);
+		memcpy(path, q, n);
+		path[n] = 0;
+		if (writable(id, p, path))
+			return say(mem, cap, "code from a file the sandbox may "
+				   "have written is mapped executable "
+				   "(LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH?): ",
+				   q, n);
+	}
+	return NULL;
+}
+
+const char *ident_foreign(const struct ident *id, const struct policy *p,
+			  pid_t tid, const char *exe, char *mem, size_t cap)
+{
+	char path[40], buf[8192];
+	struct buf b = BUF_ON(path);
+	const char *why = NULL;
+	size_t have = 0;
+	int fd, interp = ident_interpreter(exe), lines = 0;
+
+	buf_puts(&b, "/proc/");
+	buf_puti(&b, tid);
+	buf_puts(&b, "/maps");
+	fd = open(buf_str(&b), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return say(mem, cap, "unable to read /proc/PID/maps", "", 0);
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof(buf) - have);
+		char *l = buf, *nl;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			why = say(mem, cap, "unable to read /proc/PID/maps", "",
+				  0);
+			break;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+		while (!why && (nl = memchr(l, '\n', have - (size_t)(l - buf)))) {
+			why = foreign_line(id, p, exe, interp, l,
+					   (size_t)(nl - l), mem, cap);
+			l = nl + 1;
+			lines++;
+		}
+		if (why)
+			break;
+		have -= (size_t)(l - buf);
+		memmove(buf, l, have);
+		if (have == sizeof(buf)) {
+			why = say(mem, cap, "a /proc/PID/maps line too long", "",
+				  0);
+			break;
+		}
+	}
+	(void)close(fd);
+	if (!why && lines == 0)
+		why = say(mem, cap, "no mappings (a zombie?)", "", 0);
+	return why;
 }
 
 int ident_hash_fd(int fd, uint8_t out[SHA256_LEN], uint64_t *bytes)
@@ -35,9 +194,12 @@ int ident_hash_fd(int fd, uint8_t out[SHA256_LEN], uint64_t *bytes)
 	struct sha256 s;
 	off_t at = 0;
 
+	/* read, not pread: on every helper's allow-list (gen-deny.c). */
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return -errno;
 	sha256_init(&s);
 	for (;;) {
-		ssize_t n = pread(fd, mem, sizeof(mem), at);
+		ssize_t n = read(fd, mem, sizeof(mem));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -201,5 +363,18 @@ int ident_of(struct ident *id, const struct policy *p, pid_t tid,
 	}
 	ident_check_fd(id, fd, w);
 	(void)close(fd);
+	if (w->state == IDENT_HELD) {
+		/* The pin holds for the file; now the process: code the
+		 * binary did not bring (a preloaded library...). */
+		const char *why = ident_foreign(id, p, tid, w->exe, w->whybuf,
+						sizeof(w->whybuf));
+
+		if (valid && !valid(arg))
+			return -ENOENT;
+		if (why) {
+			w->state = IDENT_FOREIGN;
+			w->why = why;
+		}
+	}
 	return 0;
 }

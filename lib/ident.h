@@ -24,6 +24,10 @@ enum ident_state {
 	IDENT_HELD,                 /* a listed binary, its pin held */
 	IDENT_BROKEN,               /* a listed path, other file or content */
 	IDENT_UNLISTED,             /* no from entry names it: not pinned */
+	IDENT_FOREIGN,              /* pin held, but code the sandbox could
+				       have written runs in it (LD_PRELOAD,
+				       LD_AUDIT, LD_LIBRARY_PATH, injected
+				       anonymous code): ident_foreign() */
 };
 
 struct ident_pin {
@@ -46,6 +50,7 @@ struct ident {
 	struct ident_file cache[IDENT_CACHE];
 	uint64_t hashed_bytes, hash_ns;   /* cost, for the bench */
 	uint32_t hashes, hits;
+	char cwd[POLICY_PATH_MAX];        /* "@cwd", read by ident_init */
 };
 
 /* One process's identity, as a decision uses it. */
@@ -53,9 +58,12 @@ struct ident_who {
 	int state;                  /* enum ident_state */
 	pid_t tid;
 	char exe[IDENT_EXE_MAX];    /* as /proc/TID/exe reads; "" unknown */
-	const char *why;            /* why not held (static text) */
+	const char *why;            /* why not held */
+	char whybuf[320];
 };
 
+/* Zero id and note the working directory (what "@cwd" means): before
+ * the caller confines itself (getcwd is not on the allow-list). */
 void ident_init(struct ident *id);
 /* The path a decision may use: w->exe when the pin held, else NULL (only
  * entries for every binary match). */
@@ -72,6 +80,20 @@ void ident_check_fd(struct ident *id, int fd, struct ident_who *w);
  * 0 with *w filled. Without from entries in p it only reads the path. */
 int ident_of(struct ident *id, const struct policy *p, pid_t tid,
 	     int (*valid)(void *), void *arg, struct ident_who *w);
+/* Is code in tid's address space that the pinned binary did not bring?
+ * Every executable mapping of /proc/TID/maps must be the executable
+ * itself or a file outside the policy's rw paths (Landlock keeps the
+ * sandbox from writing anywhere else), not deleted; and, but for an
+ * interpreter (ident_interpreter), no anonymous executable memory. NULL,
+ * or why not (into mem). "@cwd" is id->cwd (sb-exec's working directory;
+ * unknown: as if everything were writable). */
+const char *ident_foreign(const struct ident *id, const struct policy *p,
+			  pid_t tid, const char *exe, char *mem, size_t cap);
+/* python*, perl*, ruby*, node, sh, bash, ... by the executable's name:
+ * it runs whatever code it is given, so code loaded into it (extension
+ * modules in a writable venv, JIT memory) adds nothing and is not held
+ * against it. */
+int ident_interpreter(const char *exe);
 /* SHA-256 of what fd holds (pread from 0): 0 or -errno. */
 int ident_hash_fd(int fd, uint8_t out[SHA256_LEN], uint64_t *bytes);
 

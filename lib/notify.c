@@ -2039,6 +2039,7 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 	for (int i = 0; i < NOTIFY_MAX_CTL; i++)
 		n->ctl[i].fd = -1;
 	dnsd_init(n, EV_DNS);
+	ident_init(&n->ident);          /* before confinement */
 	/* The kernel writes its own struct seccomp_notif size on RECV. */
 	r = sys_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sz);
 	if (r < 0)

@@ -143,6 +143,9 @@ void policy_upstream_url(const struct policy *p, char *out, size_t cap);
 int policy_from_directive(struct policy *p, int direct, char **w, int nw,
 			  struct policy_err *e);
 int policy_glob(const char *pat, const char *path);
+/* Is from entry i (of table tabs: POL_ALLOW, POL_DIRECT) for exe? */
+int policy_from_applies(const struct policy *p, int i, int tabs,
+			const char *exe);
 /* Does exe match any path a from entry names (so it must be pinned)? */
 int policy_bin_listed(const struct policy *p, const char *exe);
 int policy_allows_host_by(const struct policy *p, const char *exe,

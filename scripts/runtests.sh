@@ -69,7 +69,7 @@ DOCKER_PROFILE=${DOCKER_PROFILE:-/usr/share/gocode/src/github.com/docker/docker/
 CRIO_PROFILE=${CRIO_PROFILE:-/usr/share/containers/seccomp.json}
 DOCKER_CAPS=chown,dac_override,fsetid,fowner,mknod,net_raw,setgid,setuid,setfcap,setpcap,net_bind_service,sys_chroot,kill,audit_write
 MODES=${SB_MODES:-root unpriv docker crio docker-root}
-PROFILE_TESTS=${SB_PROFILE_TESTS:-exec notifyd stack probe outside oldkernel confine upstream dns}
+PROFILE_TESTS=${SB_PROFILE_TESTS:-exec notifyd stack probe outside oldkernel confine upstream dns binary}
 unpriv="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 pod="$unpriv --bounding-set=-all"
 dcaps=$(echo "$DOCKER_CAPS" | sed 's/\([a-z_]*\)/+\1/g')
