@@ -1,6 +1,9 @@
 /* tests/helpers/t-sha256.c - lib/sha256.c on a file: "HEX CPU_MS_PER_MIB"
- * (tests/binary.test compares HEX with sha256sum; the cost goes in the
- * README). -n N: hash it N times. */
+ * (the cost goes in the README). -n N: hash it N times.
+ * t-sha256 --ident N: what rules per binary add to one connect() of a
+ * listed binary, the hash cached: ident_of() on ourselves N times
+ * (readlink and open of /proc/PID/exe, fstat, the pin, /proc/PID/maps),
+ * "US_PER_CALL STATE". */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,32 @@ int main(int argc, char **argv)
 	uint64_t bytes = 0, total = 0;
 	int times = 1, fd;
 
+	if (argc == 3 && !strcmp(argv[1], "--ident")) {
+		static struct policy p;
+		static struct ident id;
+		struct policy_err e;
+		struct ident_who w;
+		char exe[256], dir[300];
+		ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		int n = atoi(argv[2]);
+
+		if (l <= 0)
+			return 1;
+		exe[l] = 0;
+		snprintf(dir, sizeof(dir), "127.0.0.1:1 from %s", exe);
+		policy_init(&p);
+		if (policy_directive(&p, "direct", dir, &e) < 0)
+			return 1;
+		ident_init(&id);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (int i = 0; i < n; i++)
+			(void)ident_of(&id, &p, getpid(), NULL, NULL, &w);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("%.1f %s (%u hashed)\n", ((double)(b.tv_sec - a.tv_sec) * 1e6 +
+			(double)(b.tv_nsec - a.tv_nsec) / 1e3) / n,
+		       ident_state_name(w.state), id.hashes);
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "-n")) {
 		times = atoi(argv[2]);
 		argv += 2;
