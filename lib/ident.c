@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "ident.h"
+#include "log.h"
 
 void ident_init(struct ident *id)
 {
@@ -30,6 +31,103 @@ const char *ident_state_name(int state)
 	case IDENT_FOREIGN: return "foreign";
 	default: return "unknown";
 	}
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void ident_sum_add(struct ident *id, const char *exe, int state,
+		   const char *dest, int port)
+{
+	struct ident_sum *s = NULL;
+	size_t el = strlen(exe), dl;
+
+	dest = dest ? dest : "";
+	dl = strlen(dest);
+	el = el < IDENT_EXE_MAX - 1 ? el : IDENT_EXE_MAX - 1;
+	dl = dl < sizeof(s->dest) - 1 ? dl : sizeof(s->dest) - 1;
+	for (int i = 0; i < id->nsums && !s; i++)
+		if (id->sums[i].state == state && id->sums[i].port == port &&
+		    !strncmp(id->sums[i].exe, exe, IDENT_EXE_MAX) &&
+		    strlen(id->sums[i].dest) == dl &&
+		    !memcmp(id->sums[i].dest, dest, dl))
+			s = &id->sums[i];
+	if (!s) {
+		if (id->nsums >= IDENT_SUMS) {
+			id->sums_lost++;
+			return;
+		}
+		s = &id->sums[id->nsums++];
+		memset(s, 0, sizeof(*s));
+		memcpy(s->exe, exe, el);
+		memcpy(s->dest, dest, dl);
+		s->port = (uint16_t)port;
+		s->state = (uint8_t)state;
+		s->first = wall_ms();
+	}
+	s->count++;
+	s->last = wall_ms();
+}
+
+static const char *iso(char *mem, size_t cap, int64_t ms)
+{
+	struct buf b;
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+	int v[6];
+
+	gmtime_r(&t, &tm);
+	v[0] = tm.tm_year + 1900;
+	v[1] = tm.tm_mon + 1;
+	v[2] = tm.tm_mday;
+	v[3] = tm.tm_hour;
+	v[4] = tm.tm_min;
+	v[5] = tm.tm_sec;
+	buf_init(&b, mem, cap);
+	buf_putu(&b, (unsigned)v[0]);
+	for (int i = 1; i < 6; i++) {
+		buf_putc(&b, "--T::"[i - 1]);
+		buf_putc(&b, (char)('0' + v[i] / 10));
+		buf_putc(&b, (char)('0' + v[i] % 10));
+	}
+	buf_putc(&b, 'Z');
+	return buf_str(&b);
+}
+
+void ident_sum_log(struct ident *id, int log_fd, const char *layer)
+{
+	struct log_ev e;
+	char t[40];
+
+	for (int i = 0; i < id->nsums && log_fd >= 0; i++) {
+		const struct ident_sum *s = &id->sums[i];
+
+		log_begin(&e, "summary");
+		log_s(&e, "layer", layer);
+		if (s->dest[0])
+			log_s(&e, "host", s->dest);
+		if (s->port)
+			log_i(&e, "port", s->port);
+		log_s(&e, "exe", s->exe[0] ? s->exe : NULL);
+		log_s(&e, "pin", ident_state_name(s->state));
+		log_i(&e, "count", s->count);
+		log_s(&e, "first", iso(t, sizeof(t), s->first));
+		log_s(&e, "last", iso(t, sizeof(t), s->last));
+		(void)log_end(&e, log_fd);
+	}
+	if (id->sums_lost && log_fd >= 0) {
+		log_begin(&e, "summary");
+		log_s(&e, "layer", layer);
+		log_i(&e, "unrecorded", id->sums_lost);
+		(void)log_end(&e, log_fd);
+	}
+	id->nsums = 0;
+	id->sums_lost = 0;
 }
 
 int ident_interpreter(const char *exe)

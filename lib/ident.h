@@ -18,6 +18,7 @@
 #define IDENT_MAX_PINS 64
 #define IDENT_CACHE 64
 #define IDENT_EXE_MAX 256
+#define IDENT_SUMS 64               /* denial summary entries */
 
 enum ident_state {
 	IDENT_UNKNOWN = 0,          /* not established: matches no from */
@@ -44,6 +45,17 @@ struct ident_file {
 	uint8_t used;
 };
 
+/* Denials summed per binary, pin state and destination (the supervisor's
+ * "summary" events, with from entries in the policy). */
+struct ident_sum {
+	char exe[IDENT_EXE_MAX];
+	char dest[64];              /* host, or the IP as text */
+	uint16_t port;
+	uint8_t state;
+	uint32_t count;
+	int64_t first, last;        /* CLOCK_REALTIME ms */
+};
+
 struct ident {
 	int npins, cache_next;
 	struct ident_pin pins[IDENT_MAX_PINS];
@@ -51,6 +63,9 @@ struct ident {
 	uint64_t hashed_bytes, hash_ns;   /* cost, for the bench */
 	uint32_t hashes, hits;
 	char cwd[POLICY_PATH_MAX];        /* "@cwd", read by ident_init */
+	int nsums;
+	uint32_t sums_lost;
+	struct ident_sum sums[IDENT_SUMS];
 };
 
 /* One process's identity, as a decision uses it. */
@@ -94,6 +109,12 @@ const char *ident_foreign(const struct ident *id, const struct policy *p,
  * modules in a writable venv, JIT memory) adds nothing and is not held
  * against it. */
 int ident_interpreter(const char *exe);
+/* One more denial of exe (state: its pin) to dest:port. */
+void ident_sum_add(struct ident *id, const char *exe, int state,
+		   const char *dest, int port);
+/* The "summary" events (layer as given), one per entry, to log_fd; then
+ * the table is empty again. */
+void ident_sum_log(struct ident *id, int log_fd, const char *layer);
 /* SHA-256 of what fd holds (pread from 0): 0 or -errno. */
 int ident_hash_fd(int fd, uint8_t out[SHA256_LEN], uint64_t *bytes);
 

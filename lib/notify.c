@@ -336,6 +336,17 @@ static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
 	log_s(&e, "layer", "seccomp_notify");
 	log_s(&e, "reason", w->reason);
 	(void)log_end(&e, n->log_fd);
+	if (n->p->nfrom && !strcmp(w->event, "deny")) {
+		/* The summary per binary (rules per binary). */
+		char ipt[48];
+
+		if (w->ip)
+			ip_format(w->ip, ipt, sizeof(ipt));
+		ident_sum_add(&n->ident, n->cur.tid == tid ? n->cur.exe : "",
+			      n->cur.tid == tid ? n->cur.state : IDENT_UNKNOWN,
+			      w->host ? w->host : w->ip ? ipt : NULL,
+			      w->port > 0 ? w->port : 0);
+	}
 }
 
 static void deny(struct notify_ctx *n, int li, const struct seccomp_notif *req,
@@ -2202,6 +2213,8 @@ int notify_run(struct notify_ctx *n, int control_fd)
 	}
 out:
 	log_evicted(n);
+	if (n->p->nfrom)
+		ident_sum_log(&n->ident, n->log_fd, "seccomp_notify");
 	n->ctl_fd = -1;
 	notify_close(n);
 	return r;
