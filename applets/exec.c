@@ -2041,7 +2041,8 @@ static int exec_main(int argc, char **argv)
 	 * --log keeps the supervisor, whose deny events say each. */
 	c->sealed = !c->pol.nallow && !c->pol.ndirect && !c->pol.nfrom &&
 		    !c->pol.nll_connect &&
-		    !c->notify_socket && !c->log_file && c->seccomp && r >= 6;
+		    !c->notify_socket && !c->log_file && !c->no_proxy &&
+		    c->seccomp && r >= 6;
 	if (c->sealed)
 		c->notify = 0;
 	if ((r = own_tty(c)) != 0)

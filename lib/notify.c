@@ -1462,8 +1462,28 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 			(void)answer(n, c->li, c->req->id, s->uerr, 0);
 			return;
 		}
-		(void)answer(n, c->li, c->req->id, -EALREADY, 0);
-		return;
+		if (s->state == NS_CONNECTING && !s->id) {
+			/* A non-blocking connect whose end we have not seen
+			 * yet (the target polled first): if the kernel is
+			 * done with it, so are we, and this call gets what
+			 * the kernel says to a connect() after one. */
+			int st = tcp_state(s->fd);
+
+			if (st != TCPS_SYN_SENT && st != TCPS_SYN_RECV) {
+				uint64_t ino = s->ino;
+
+				connect_over(n, si, 0, st == TCPS_CLOSE ?
+					     -ECONNREFUSED : 0);
+				if (n->socks[si].state == NS_FREE) {
+					connect_foreign(n, c, ino, 0);
+					return;
+				}
+			}
+		}
+		if (s->state != NS_FRESH) {
+			(void)answer(n, c->li, c->req->id, -EALREADY, 0);
+			return;
+		}
 	}
 	if (s->undelivered) {
 		s->undelivered = 0;
@@ -1478,8 +1498,8 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 		int r;
 
 		fl = fcntl(s->fd, F_GETFL);
-		r = fl < 0 ? -errno : dnsd_tcp_addr(n, s->family, &s->ip,
-						     &s->port);
+		r = fl < 0 ? -errno : dnsd_tcp_addr(n, s->fd, s->family,
+						     &s->ip, &s->port);
 		if (r < 0) {
 			(void)answer(n, c->li, c->req->id, r, 0);
 			return;
