@@ -73,9 +73,13 @@ static long read_text(const char *path, char *buf, size_t cap)
 static int pin_allowed(struct proxy_app *a)
 {
 	/* direct destinations are reachable through the proxy too. */
-	for (int i = 0; i < a->pol.nallow + a->pol.ndirect; i++) {
+	int nad = a->pol.nallow + a->pol.ndirect;
+
+	/* ... and those of entries with "from" (rules per binary). */
+	for (int i = 0; i < nad + a->pol.nfrom; i++) {
 		const struct dest *d = i < a->pol.nallow ? &a->pol.allow[i] :
-				       &a->pol.direct[i - a->pol.nallow];
+				       i < nad ? &a->pol.direct[i - a->pol.nallow] :
+				       &a->pol.from[i - nad];
 		struct log_ev e;
 		int r;
 
@@ -84,7 +88,8 @@ static int pin_allowed(struct proxy_app *a)
 			continue;
 		/* Reached through the upstream, which resolves it: never
 		 * pinned here. */
-		if (i < a->pol.nallow &&
+		if ((i < a->pol.nallow ||
+		     (i >= nad && !a->pol.from_direct[i - nad])) &&
 		    policy_via_upstream(&a->pol, d->host, NULL, d->port))
 			continue;
 		/* Internal addresses are kept here and refused per

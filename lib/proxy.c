@@ -768,6 +768,26 @@ static const char *client_pin(struct proxy *p, struct conn *c)
 	return why ? "broken" : "held";
 }
 
+/* Why a destination is refused to this client: not on the allowlist at
+ * all, or only for binaries its from entries list (any: it is for some
+ * binary), with the client's pin state. */
+static const char *from_why(struct proxy *p, struct conn *c,
+			    const char *bwhy, int any)
+{
+	static char mem[160];
+	struct buf b = BUF_ON(mem);
+
+	if (bwhy)
+		return bwhy;
+	if (!any)
+		return "destination not on the allowlist";
+	buf_puts(&b, "destination allowed only for the binaries its 'from' "
+		 "entries list (this client: pin ");
+	buf_puts(&b, client_pin(p, c));
+	buf_putc(&b, ')');
+	return buf_str(&b);
+}
+
 /* ---- logs and the denial summary ---- */
 
 static void put_time(struct buf *b, int64_t ms)
@@ -1917,8 +1937,9 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
 	if (r->is_ip) {
 		c->ip = r->ip;
 		if (!policy_proxy_ip_by(p->pol, exe, &r->ip, r->port)) {
-			deny(p, c, 403, bwhy ? bwhy :
-			     "destination not on the allowlist");
+			deny(p, c, 403, from_why(p, c, bwhy,
+				policy_proxy_ip_by(p->pol, POLICY_ANY_EXE,
+						   &r->ip, r->port)));
 			return;
 		}
 		if (!reach_ok(p, c, NULL, &r->ip, r->port)) {
@@ -1927,8 +1948,9 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
 		}
 	} else {
 		if (!policy_proxy_host_by(p->pol, exe, r->host, r->port)) {
-			deny(p, c, 403, bwhy ? bwhy :
-			     "destination not on the allowlist");
+			deny(p, c, 403, from_why(p, c, bwhy,
+				policy_proxy_host_by(p->pol, POLICY_ANY_EXE,
+						     r->host, r->port)));
 			return;
 		}
 		if (p->cfg->pins)
