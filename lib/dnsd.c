@@ -1304,10 +1304,51 @@ void dnsd_call(struct notify_ctx *n, int li, const struct seccomp_notif *r)
 
 /* ---- the TCP answerer ---- */
 
-int dnsd_tcp_addr(struct notify_ctx *n, int family, struct sb_ip *ip,
+/* Bind our reference to the target's socket to loopback (port 0) unless
+ * it is bound, and remember its local port for tcp_accept. */
+static int tcp_expect(struct notify_ctx *n, int fd, const struct sb_ip *to)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct sb_ip lo;
+	uint16_t port = 0;
+	int k;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return -errno;
+	if (sockaddr_parse(&ss, len, &lo, &port) < 0)
+		port = 0;               /* unbound: AF_UNSPEC-ish, bind it */
+	if (!port) {
+		lo = *to;                       /* the answerer's own address */
+		len = sockaddr_make(&lo, 0, &ss);
+		if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+			struct sockaddr_in6 m;
+
+			/* AF_INET6 socket, IPv4 answerer: ::ffff:127.0.0.1 */
+			memset(&m, 0, sizeof(m));
+			m.sin6_family = AF_INET6;
+			m.sin6_addr.s6_addr[10] = m.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(m.sin6_addr.s6_addr + 12, to->a, 4);
+			if (to->family != 4 ||
+			    bind(fd, (struct sockaddr *)&m, sizeof(m)) < 0)
+				return -errno;
+		}
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+		    sockaddr_parse(&ss, len, &lo, &port) < 0 || !port)
+			return -EADDRNOTAVAIL;
+	}
+	k = n->dns.expect_next;
+	n->dns.expect_next = (k + 1) % DNSD_MAX_TCP;
+	n->dns.expect[k] = port;
+	n->dns.expect_until[k] = now_ms() + TCP_IDLE_MS;
+	return 0;
+}
+
+int dnsd_tcp_addr(struct notify_ctx *n, int tfd, int family, struct sb_ip *ip,
 		  uint16_t *port)
 {
-	int k = family == AF_INET6, one = 1;
+	int k = family == AF_INET6, one = 1, r;
 	struct sockaddr_storage ss;
 	socklen_t len;
 
@@ -1344,7 +1385,10 @@ int dnsd_tcp_addr(struct notify_ctx *n, int family, struct sb_ip *ip,
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 			return -errno;
-		return sockaddr_parse(&ss, len, ip, port) < 0 ? -EINVAL : 0;
+		if (sockaddr_parse(&ss, len, ip, port) < 0)
+			return -EINVAL;
+		r = tcp_expect(n, tfd, ip);
+		return r;
 	}
 }
 
@@ -1361,11 +1405,29 @@ static void tcp_free(struct notify_ctx *n, int c)
 static void tcp_accept(struct notify_ctx *n, int k)
 {
 	for (int tries = 0; tries < 16; tries++) {
-		int fd = accept4(n->dns.tcp_lfd[k], NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC), c, old = 0;
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+		int fd = accept4(n->dns.tcp_lfd[k], (struct sockaddr *)&peer,
+				 &pl, SOCK_NONBLOCK | SOCK_CLOEXEC), c, old = 0;
+		struct sb_ip ip;
+		uint16_t port = 0;
+		int64_t now = now_ms();
 
 		if (fd < 0)
 			return;
+		/* Only a socket we connected here: its local port. Anyone
+		 * else on the machine who finds the port is turned away. */
+		(void)sockaddr_parse(&peer, pl, &ip, &port);
+		for (c = 0; c < DNSD_MAX_TCP; c++)
+			if (port && n->dns.expect[c] == port &&
+			    now <= n->dns.expect_until[c])
+				break;
+		if (c == DNSD_MAX_TCP) {
+			(void)close(fd);
+			continue;
+		}
+		n->dns.expect[c] = 0;
+		c = 0;
 		for (c = 0; c < DNSD_MAX_TCP && n->dns.tcp[c].fd >= 0; c++)
 			if (n->dns.tcp[c].deadline < n->dns.tcp[old].deadline)
 				old = c;

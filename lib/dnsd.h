@@ -105,6 +105,11 @@ struct dnsd {
 	int nsocks;
 	struct dnsd_sock socks[DNSD_MAX_SOCKS];
 	struct dnsd_tcp tcp[DNSD_MAX_TCP];
+	/* local ports of the sockets we connected to the TCP answerer: only
+	 * those are served (not any process of the machine) */
+	uint16_t expect[DNSD_MAX_TCP];
+	int64_t expect_until[DNSD_MAX_TCP];
+	int expect_next;
 };
 
 /* The supervisor's side (lib/notify.c calls these). */
@@ -123,9 +128,11 @@ int dnsd_connect(struct notify_ctx *n, int li, const struct seccomp_notif *r,
  * getsockname(), setsockopt() at the IP levels: emulated on a stand-in; any other socket's call is the
  * kernel's own (CONTINUE: none of them decides a destination). */
 void dnsd_call(struct notify_ctx *n, int li, const struct seccomp_notif *r);
-/* Where a TCP connect to port 53 goes instead: our answerer, for a socket
- * of family (AF_INET, AF_INET6). 0 or -errno. */
-int dnsd_tcp_addr(struct notify_ctx *n, int family, struct sb_ip *ip,
+/* Where a TCP connect to port 53 goes instead: our answerer, for our
+ * reference fd to a socket of family (AF_INET, AF_INET6), which is bound
+ * to loopback first if it is not bound yet: the answerer serves only the
+ * local ports it was told. 0 or -errno. */
+int dnsd_tcp_addr(struct notify_ctx *n, int fd, int family, struct sb_ip *ip,
 		  uint16_t *port);
 void dnsd_event(struct notify_ctx *n, int i, uint32_t events);
 /* lib/notify.c: our reference to a TCP socket handed out and not yet

@@ -78,10 +78,18 @@ def main():
             s.connect(dst)
             q = query()
             s.sendall(struct.pack(">H", len(q)) + q)
-            n = struct.unpack(">H", s.recv(2))[0]
+            h = s.recv(2)
+            if len(h) < 2:
+                print("closed")
+                return
+            n = struct.unpack(">H", h)[0]
             m = b""
             while len(m) < n:
-                m += s.recv(n - len(m))
+                k = s.recv(n - len(m))
+                if not k:
+                    print("closed")
+                    return
+                m += k
             show(m, dst)
             return
         s = socket.socket(fam, socket.SOCK_DGRAM)
