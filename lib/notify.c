@@ -1519,6 +1519,16 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 			     c->port, &w.reason, &w.host);
 	if (v == NOTIFY_DENY && n->cur.state == IDENT_BROKEN)
 		w.reason = n->cur.why;   /* say the pin, not the policy */
+	else if (v == NOTIFY_DENY && n->cur.state == IDENT_FOREIGN)
+		w.reason = n->cur.why;
+	else if (v == NOTIFY_DENY && n->p->nfrom) {
+		const char *h, *r;
+
+		if (notify_decide_by(n->p, n->pins, POLICY_ANY_EXE, &c->ip,
+				     c->port, &r, &h) != NOTIFY_DENY)
+			w.reason = "a direct destination for other binaries "
+				   "only (its 'from' entries list others)";
+	}
 	if (v == NOTIFY_DIRECT && s->type != SOCK_STREAM) {
 		v = NOTIFY_DENY;
 		w.reason = "direct destinations are connected for TCP only";
