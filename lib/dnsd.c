@@ -334,6 +334,7 @@ int dnsd_answer_by(const struct policy *p, const struct pin_table *pins,
 		/* Pinned for another binary's entry only (rules per binary). */
 		pn = NULL;
 		rcode = DNS_R_NXDOMAIN;
+		info->forbin = 1;
 	}
 	info->rcode = rcode;
 	at = begin(m, &q, rcode, 1, out);
@@ -578,6 +579,7 @@ static void log_query(struct notify_ctx *n, pid_t tid, const char *proto,
 	log_pid(&e, tid);
 	log_s(&e, "syscall", "dns");
 	log_s(&e, "host", in->name[0] ? in->name : NULL);
+	log_s(&e, "pin", in->pin);
 	log_s(&e, "qtype", qtype_name(in->qtype, t));
 	log_s(&e, "proto", proto);
 	log_s(&e, "rcode", rcode_name(in->rcode));
@@ -585,6 +587,8 @@ static void log_query(struct notify_ctx *n, pid_t tid, const char *proto,
 	log_s(&e, "layer", "dns");
 	log_s(&e, "reason", ok ? "answered from the pinned table" :
 		  in->wildcard ? "a wildcard entry's name not pinned yet" :
+		  in->forbin ? "name allowed for other binaries only ('from' "
+			       "entries)" :
 		  in->rcode == DNS_R_NXDOMAIN ? "name not in the policy" :
 		  "not a query sb answers");
 	(void)log_end(&e, n->log_fd);
@@ -824,6 +828,7 @@ void dnsd_socket(struct notify_ctx *n, int li, const struct seccomp_notif *r)
 		}
 		if (ident_exe(&w))
 			memcpy(s->exe, w.exe, sizeof(s->exe));
+		s->pin = (uint8_t)w.state;
 	}
 	memset(&add, 0, sizeof(add));
 	add.id = r->id;
@@ -876,6 +881,8 @@ static int answer_query(struct notify_ctx *n, int i, const uint8_t *q,
 				"no DNS query, dropped", NULL, -1);
 		return -1;
 	}
+	if (n->p->nfrom)
+		in.pin = ident_state_name(s->pin);
 	log_query(n, s->tid, "udp", &in);
 	send_answer(n, i, out, len, from, flen);
 	return 0;

@@ -35,6 +35,8 @@ struct dnsd_info {
 	int naddrs;                   /* records in the answer */
 	int truncated;                /* TC set */
 	int wildcard;                 /* a wildcard entry's name, not pinned */
+	int forbin;                   /* pinned, but for other binaries only */
+	const char *pin;              /* the asker's pin state, for the log */
 };
 
 /* Answer the DNS message q (n bytes) from pins: the pinned A or AAAA
@@ -89,6 +91,7 @@ struct dnsd_sock {
 	/* Its creator's binary when its pin held (rules per binary), ""
 	 * otherwise: a name only another binary may reach is NXDOMAIN. */
 	char exe[256];
+	uint8_t pin;                  /* its creator's enum ident_state */
 };
 
 struct dnsd_tcp {
