@@ -31,10 +31,11 @@
  *   bind()       addrlen 16 or 28 (sockaddr_in, sockaddr_in6): recorded on
  *                a stand-in, answered 0; on any other socket the kernel's
  *                own bind (CONTINUE), under Landlock's bind rule as before.
- *   sendto()     with an address of length 16 or 28: on a stand-in, to port
- *                53, the query is read from the target and answered by us
- *                (the answer queued on t, "from" that address); another
- *                port: EACCES and a deny event. Elsewhere: CONTINUE.
+ *   sendto()     with an address of length 16 or 28: on a stand-in, to any
+ *                address and port, the query is read from the target and
+ *                answered by us (the answer queued on t, "from" that
+ *                address); bytes that are no DNS query: EACCES and a deny
+ *                event. Elsewhere: CONTINUE.
  *   recvfrom()   with an address: on a stand-in, the supervisor receives on
  *                its own reference and writes the data, the address the
  *                resolver expects (the one its query went to, found by the
@@ -60,7 +61,12 @@
  *
  * TCP to port 53 (any address) on a handed-out socket: connected by the
  * supervisor to its own TCP answerer on loopback (lib/notify.c,
- * connect_ours), RFC 7766 framing, several queries a connection.
+ * connect_ours), RFC 7766 framing, several queries a connection; it serves
+ * only the local ports of the sockets it connected there. A client's
+ * bind(0.0.0.0:0) of a handed-out TCP socket (dig +tcp) is the
+ * supervisor's too, on its reference, when the policy has no bind ports:
+ * Landlock refuses port 0, and without listen() (refused by the filter)
+ * the bound socket can only connect, which is decided as ever.
  *
  * What each stub resolver does and needs (verified with strace and the
  * tests in tests/dns.test, Debian 12):
