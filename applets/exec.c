@@ -1694,14 +1694,16 @@ static int super_thread_gone(struct exec_ctx *c, pid_t kid, int *code)
 	close(c->super_end);
 	c->super_end = -1;
 	c->who[0] = c->who[1] = -1;
-	for (int t = 0; *code < 0 && t < 200; t++) {
+	/* 20 us doubling to 20 ms steps, a second in all */
+	for (unsigned us = 20, t = 0; *code < 0 && t < 1000000;
+	     t += us, us = us < 20000 ? us * 2 : us) {
 		int st;
 
 		if (waitpid(kid, &st, WNOHANG) == kid) {
 			*code = status_code(st);
 			log_exit(c, kid, st);
 		} else {
-			usleep(5000);
+			usleep(us);
 		}
 	}
 	if (*code >= 0)
@@ -1785,16 +1787,17 @@ static int supervise(struct exec_ctx *c, pid_t kid, int sfd)
 			 * can reap: a supervisor that ended by itself is
 			 * followed by the command's exit within that moment;
 			 * one stopped early (SIGTERM also exits 0) is not. */
-			for (int t = 0; code < 0 && hp[i] == c->super_pid &&
-			     WIFEXITED(hst[i]) && !WEXITSTATUS(hst[i]) &&
-			     t < 200; t++) {
+			for (unsigned us = 20, t = 0; code < 0 &&
+			     hp[i] == c->super_pid && WIFEXITED(hst[i]) &&
+			     !WEXITSTATUS(hst[i]) && t < 1000000;
+			     t += us, us = us < 20000 ? us * 2 : us) {
 				int st;
 
 				if (waitpid(kid, &st, WNOHANG) == kid) {
 					code = status_code(st);
 					log_exit(c, kid, st);
 				} else {
-					usleep(5000);
+					usleep(us);
 				}
 			}
 			if (helper_gone(c, hp[i], hst[i], kid, code >= 0) < 0)
