@@ -334,26 +334,38 @@ static int export(scmp_filter_ctx c, struct prog *out)
 	return r;
 }
 
+/* A filter whose default is act, for every program made here. i386
+ * (int $0x80) and x32 entry points are killed: a 64-bit sandbox has no
+ * use for them, and their numbers would dodge every rule. A binary tree
+ * rather than a chain: every syscall not answered by the kernel's action
+ * cache, and the cache's own emulation of the filter for each syscall
+ * number when it is attached (under a spinlock, at every sandbox start),
+ * walks O(log n) instructions. NULL, or *r set to -errno. */
+static scmp_filter_ctx new_filter(uint32_t act, int *r)
+{
+	scmp_filter_ctx c = seccomp_init(act);
+
+	*r = c ? 0 : -ENOMEM;
+	if (*r == 0)
+		*r = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH,
+				      SCMP_ACT_KILL_PROCESS);
+	if (*r == 0)
+		*r = seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0);
+	if (*r == 0)
+		*r = seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (*r < 0 && c)
+		seccomp_release(c);
+	return *r < 0 ? NULL : c;
+}
+
 static int build_deny(struct prog *out)
 {
-	scmp_filter_ctx c = seccomp_init(SCMP_ACT_ALLOW);
 	int r;
+	scmp_filter_ctx c = new_filter(SCMP_ACT_ALLOW, &r);
 
 	if (!c)
-		return -ENOMEM;
-	/* i386 (int $0x80) and x32 entry points: a 64-bit sandbox has no
-	 * use for them, and their numbers would dodge every rule here. */
-	r = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (r == 0)
-		r = seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0);
-	/* A binary tree rather than a chain: every syscall not answered by
-	 * the kernel's action cache, and the cache's own emulation of the
-	 * filter for each syscall number when it is attached (under a
-	 * spinlock, at every sandbox start), walks O(log n) instructions. */
-	if (r == 0)
-		r = seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (r == 0)
-		r = deny_rules(c);
+		return r;
+	r = deny_rules(c);
 	if (r == 0)
 		r = export(c, out);
 	seccomp_release(c);
@@ -407,18 +419,12 @@ static int add_allow(scmp_filter_ctx c, const char *const *l, size_t n)
 
 static int build_allow(struct prog *out, int super, uint32_t act)
 {
-	scmp_filter_ctx c = seccomp_init(act);
 	int r;
+	scmp_filter_ctx c = new_filter(act, &r);
 
 	if (!c)
-		return -ENOMEM;
-	r = seccomp_attr_set(c, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (r == 0)
-		r = seccomp_attr_set(c, SCMP_FLTATR_CTL_NNP, 0);
-	if (r == 0)
-		r = seccomp_attr_set(c, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (r == 0)
-		r = add_allow(c, common_calls, sizeof(common_calls) /
+		return r;
+	r = add_allow(c, common_calls, sizeof(common_calls) /
 				sizeof(common_calls[0]));
 	if (r == 0 && super)
 		r = add_allow(c, super_calls, sizeof(super_calls) /
