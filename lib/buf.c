@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -115,6 +116,28 @@ const char *buf_str(struct buf *b)
 	}
 	b->p[b->len] = 0;
 	return b->p;
+}
+
+void buf_put_utc(struct buf *b, int64_t ms)
+{
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+	int v[6];
+
+	gmtime_r(&t, &tm);
+	v[0] = tm.tm_year + 1900;
+	v[1] = tm.tm_mon + 1;
+	v[2] = tm.tm_mday;
+	v[3] = tm.tm_hour;
+	v[4] = tm.tm_min;
+	v[5] = tm.tm_sec;
+	buf_putu(b, (unsigned)v[0]);
+	for (int i = 1; i < 6; i++) {
+		buf_putc(b, "--T::"[i - 1]);
+		buf_putc(b, (char)('0' + v[i] / 10));
+		buf_putc(b, (char)('0' + v[i] % 10));
+	}
+	buf_putc(b, 'Z');
 }
 
 int write_all(int fd, const void *p, size_t n)

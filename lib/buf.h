@@ -20,6 +20,8 @@ void buf_putn(struct buf *b, const char *s, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_putu(struct buf *b, unsigned long long v);
+/* ms since the epoch as UTC "YYYY-MM-DDTHH:MM:SSZ". */
+void buf_put_utc(struct buf *b, int64_t ms);
 void buf_puti(struct buf *b, long long v);
 void buf_puthex(struct buf *b, unsigned long long v);
 void buf_pad(struct buf *b, size_t from, size_t width);

@@ -77,25 +77,9 @@ void ident_sum_add(struct ident *id, const char *exe, int state,
 static const char *iso(char *mem, size_t cap, int64_t ms)
 {
 	struct buf b;
-	struct tm tm;
-	time_t t = (time_t)(ms / 1000);
-	int v[6];
 
-	gmtime_r(&t, &tm);
-	v[0] = tm.tm_year + 1900;
-	v[1] = tm.tm_mon + 1;
-	v[2] = tm.tm_mday;
-	v[3] = tm.tm_hour;
-	v[4] = tm.tm_min;
-	v[5] = tm.tm_sec;
 	buf_init(&b, mem, cap);
-	buf_putu(&b, (unsigned)v[0]);
-	for (int i = 1; i < 6; i++) {
-		buf_putc(&b, "--T::"[i - 1]);
-		buf_putc(&b, (char)('0' + v[i] / 10));
-		buf_putc(&b, (char)('0' + v[i] % 10));
-	}
-	buf_putc(&b, 'Z');
+	buf_put_utc(&b, ms);
 	return buf_str(&b);
 }
 

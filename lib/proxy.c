@@ -790,28 +790,6 @@ static const char *from_why(struct proxy *p, struct conn *c,
 
 /* ---- logs and the denial summary ---- */
 
-static void put_time(struct buf *b, int64_t ms)
-{
-	struct tm tm;
-	time_t t = (time_t)(ms / 1000);
-	int v[6];
-
-	gmtime_r(&t, &tm);
-	v[0] = tm.tm_year + 1900;
-	v[1] = tm.tm_mon + 1;
-	v[2] = tm.tm_mday;
-	v[3] = tm.tm_hour;
-	v[4] = tm.tm_min;
-	v[5] = tm.tm_sec;
-	buf_putu(b, (unsigned)v[0]);
-	for (int i = 1; i < 6; i++) {
-		buf_putc(b, "--T::"[i - 1]);
-		buf_putc(b, (char)('0' + v[i] / 10));
-		buf_putc(b, (char)('0' + v[i] % 10));
-	}
-	buf_putc(b, 'Z');
-}
-
 static void sum_add(struct proxy *p, struct conn *c, const char *exe)
 {
 	struct dsum *s = NULL;
@@ -856,10 +834,10 @@ static void sum_log(struct proxy *p)
 		if (s->exe[0])
 			log_s(&e, "exe", s->exe);
 		log_i(&e, "count", s->count);
-		put_time(&b, s->first);
+		buf_put_utc(&b, s->first);
 		log_s(&e, "first", buf_str(&b));
 		buf_init(&b, t, sizeof(t));
-		put_time(&b, s->last);
+		buf_put_utc(&b, s->last);
 		log_s(&e, "last", buf_str(&b));
 		log_end(&e, p->cfg->log_fd);
 	}
