@@ -446,10 +446,11 @@ static int req_fields(const char *head, struct http_req *r,
 	return 0;
 }
 
-static int request_line(const char *head, size_t len, struct http_req *r,
-			struct authority *a, int *ll)
+/* The request line's method, target (*t, *tl) and version. */
+static int line_split(const char *head, size_t len, struct http_req *r,
+		      const char **tp, size_t *tlp, int *ll)
 {
-	const char *sp1, *sp2, *t, *why;
+	const char *sp1, *sp2, *t;
 	size_t tl;
 	int e;
 
@@ -488,6 +489,21 @@ static int request_line(const char *head, size_t len, struct http_req *r,
 	}
 	r->method.off = 0;
 	r->method.len = (uint16_t)(sp1 - head);
+	*tp = t;
+	*tlp = tl;
+	return 0;
+}
+
+static int request_line(const char *head, size_t len, struct http_req *r,
+			struct authority *a, int *ll)
+{
+	const char *t, *why;
+	size_t tl;
+	int e;
+
+	e = line_split(head, len, r, &t, &tl, ll);
+	if (e < 0)
+		return e;
 	if (r->method.len == 7 && !memcmp(head, "CONNECT", 7)) {
 		r->kind = HTTP_CONNECT;
 		e = authority_parse(t, tl, a, &why);
@@ -553,6 +569,59 @@ int http_parse_request(const char *head, size_t len, struct http_req *r)
 	if (e < 0)
 		return e;
 	return req_fields(head, r, &a);
+}
+
+int http_parse_origin(const char *head, size_t len, uint16_t port,
+		      struct http_req *r)
+{
+	struct authority a;
+	const char *t, *why;
+	size_t tl;
+	int ll, e, hosts = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(r, 0, offsetof(struct http_req, f));
+	r->nfields = 0;
+	if (len < 4 || len > HTTP_HEAD_MAX ||
+	    memcmp(head + len - 4, "\r\n\r\n", 4)) {
+		r->why = "incomplete head";
+		return -EINVAL;
+	}
+	e = line_split(head, len, r, &t, &tl, &ll);
+	if (e < 0)
+		return e;
+	if (t[0] != '/' && !(tl == 1 && t[0] == '*')) {
+		r->why = "not an origin-form request";
+		return -EINVAL;
+	}
+	e = fields_parse(head, len, (size_t)ll + 2, r->f, &r->nfields, &r->why);
+	if (e < 0)
+		return e;
+	for (int i = 0; i < r->nfields; i++) {
+		if (!ieq(at(head, r->f[i].name), r->f[i].name.len, "host"))
+			continue;
+		if (hosts++ || authority_parse(at(head, r->f[i].value),
+					       r->f[i].value.len, &a,
+					       &why) < 0) {
+			r->why = hosts > 1 ? "more than one Host" : why;
+			return -EINVAL;
+		}
+	}
+	if (!hosts) {
+		r->why = "no Host";
+		return -EINVAL;
+	}
+	if (a.port && a.port != port) {
+		r->why = "Host names another port";
+		return -EINVAL;
+	}
+	r->kind = HTTP_FORWARD;
+	r->has_host = 1;
+	r->port = port;
+	r->is_ip = a.is_ip;
+	r->ip = a.ip;
+	memcpy(r->host, a.host, sizeof(r->host));
+	return 0;
 }
 
 static void put_span(struct buf *b, const char *head, struct http_span s)

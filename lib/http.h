@@ -78,6 +78,15 @@ struct http_req {
  * "66979" are all -EINVAL. */
 int http_parse_request(const char *head, size_t len, struct http_req *r);
 
+/* Transparent mode: the request of a client that does not know it talks
+ * to a proxy, connected to an address on port: origin-form ("/..." or
+ * "*"), and exactly one Host field, strict as above, naming port or none.
+ * r->host and r->port say it (kind HTTP_FORWARD); the fields are parsed
+ * but not marked for forwarding (the head passes unchanged). 0, -EINVAL
+ * or -ENOTSUP (another HTTP version); r->why says why. */
+int http_parse_origin(const char *head, size_t len, uint16_t port,
+		      struct http_req *r);
+
 /* The head to send upstream for a FORWARD request: "METHOD PATH
  * HTTP/1.x", the fields but the hop-by-hop ones (Connection and those it
  * names, Keep-Alive, Proxy-*, TE, Trailer, Upgrade), Host when the client

@@ -302,6 +302,7 @@ struct why {
 	const char *host;
 	const struct sb_ip *ip;
 	int port;                   /* -1: none */
+	const char *mode;           /* "transparent", or NULL */
 };
 
 static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
@@ -334,6 +335,7 @@ static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
 	if (w->port >= 0)
 		log_i(&e, "port", w->port);
 	log_s(&e, "layer", "seccomp_notify");
+	log_s(&e, "mode", w->mode);
 	log_s(&e, "reason", w->reason);
 	(void)log_end(&e, n->log_fd);
 	if (n->p->nfrom && !strcmp(w->event, "deny")) {
@@ -429,6 +431,28 @@ static const char *pinned_direct(const struct policy *p,
 	return found;
 }
 
+/* The pinned name an allow entry allows on port whose addresses hold ip
+ * (transparent mode), or NULL. Whether that name may reach ip (internal
+ * addresses) is the proxy's check, as for a CONNECT. */
+static const char *pinned_allow(const struct policy *p,
+				const struct pin_table *pins, const char *exe,
+				const struct sb_ip *ip, uint16_t port)
+{
+	if (!pins)
+		return NULL;
+	for (int k = 0; k < pins->n && k < PIN_MAX; k++) {
+		const struct pin *pn = &pins->pins[k];
+
+		if (pn->port && pn->port != port)
+			continue;
+		for (int j = 0; j < pn->nips && j < PIN_MAX_IPS; j++)
+			if (ip_equal(&pn->ips[j], ip) &&
+			    policy_proxy_host_by(p, exe, pn->host, port))
+				return pn->host;
+	}
+	return NULL;
+}
+
 /* Does a direct entry name ip:port literally (an IP or CIDR entry)? */
 static int literal_direct(const struct policy *p, const char *exe,
 			  const struct sb_ip *ip, uint16_t port)
@@ -467,6 +491,11 @@ int notify_decide_by(const struct policy *p, const struct pin_table *pins,
 	pinned = pinned_direct(p, pins, exe, ip, port, &named);
 	literal = literal_direct(p, exe, ip, port);
 	if (!pinned && !literal) {
+		if ((*host = pinned_allow(p, pins, exe, ip, port))) {
+			*why = "transparent: connected to the proxy, which "
+			       "checks the name sent (TLS SNI, HTTP Host)";
+			return NOTIFY_TRANSPARENT;
+		}
 		*why = policy_allows_ip_by(p, exe, ip, port) ?
 		       "allowed through the proxy only" :
 		       "not the proxy nor a direct destination";
@@ -791,7 +820,7 @@ static void connect_over(struct notify_ctx *n, int si, uint64_t id, int err)
  * before the connect() returns, so before the client can send a byte. A
  * full channel loses the record (the proxy then looks itself): we never
  * wait on the proxy. */
-static void tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
+static int tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 {
 	struct proxy_who w;
 	struct sockaddr_storage ss;
@@ -799,13 +828,19 @@ static void tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 	char path[32];
 	ssize_t len;
 
-	if (n->who_fd < 0 || s->port != n->p->proxy_port ||
-	    !ip_equal(&s->ip, &n->p->proxy_ip))
-		return;
+	if (n->who_fd < 0 || (!s->transparent &&
+			      (s->port != n->p->proxy_port ||
+			       !ip_equal(&s->ip, &n->p->proxy_ip))))
+		return 0;
 	memset(&w, 0, sizeof(w));
 	if (getsockname(s->fd, (struct sockaddr *)&ss, &sl) < 0 ||
 	    sockaddr_parse(&ss, sl, &w.ip, &w.port) < 0)
-		return;
+		return -EIO;
+	if (s->transparent) {
+		w.dst = s->ip;
+		w.dport = s->port;
+		w.transparent = 1;
+	}
 	w.pid = s->tid;
 	if (n->cur.tid == s->tid && n->cur.exe[0]) {
 		/* Established while the connect() was blocked (who_of). */
@@ -819,21 +854,37 @@ static void tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 			w.exe[0] = 0;
 		w.pin = IDENT_UNKNOWN;
 	}
-	(void)send(n->who_fd, &w, sizeof(w), MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (send(n->who_fd, &w, sizeof(w), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		return -errno;
+	return 0;
 }
 
 static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 {
 	struct notify_sock *s = &n->socks[si];
 	struct sockaddr_storage ss;
-	socklen_t len = make_addr(s->family, &s->ip, s->port, &ss);
+	socklen_t len = s->transparent
+			? make_addr(s->family, &n->p->proxy_ip,
+				    n->p->proxy_port, &ss)
+			: make_addr(s->family, &s->ip, s->port, &ss);
 	struct timeval tv = { 0, 0 };
 	socklen_t tl = sizeof(tv);
 	int r, st, e = 0;
 
 	r = connect_nb(s->fd, fl, &ss, len);
-	if (r == 0 || r == -EINPROGRESS)
-		tell_proxy(n, s);
+	if ((r == 0 || r == -EINPROGRESS) && tell_proxy(n, s) < 0 &&
+	    s->transparent) {
+		/* The proxy would take this client for one that asked for
+		 * it: it would refuse what follows, but say nothing true. */
+		struct why w = { "deny", "connect", "transparent: the proxy "
+				 "could not be told the destination (its "
+				 "channel is full)", NULL, &s->ip, s->port,
+				 "transparent" };
+
+		(void)shutdown(s->fd, SHUT_RDWR);
+		log_target(n, s->tid, &w);
+		r = -ECONNREFUSED;
+	}
 	if (r != -EINPROGRESS) {
 		connect_over(n, si, id, r);
 		return;
@@ -1338,7 +1389,7 @@ static void connect_foreign(struct notify_ctx *n, struct creq *c,
 			    uint64_t ino, int is_unix)
 {
 	struct notify_done *d = done_find(n, c->li, ino);
-	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
+	struct why w = { "deny", "connect", NULL, NULL, NULL, -1, NULL };
 
 	if (d && c->a.sa.sa_family == AF_UNSPEC) {
 		w.reason = "AF_UNSPEC on an Internet socket";
@@ -1415,7 +1466,7 @@ static int who_of(struct notify_ctx *n, struct creq *c)
 static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 {
 	struct notify_sock *s = &n->socks[si];
-	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
+	struct why w = { "deny", "connect", NULL, NULL, NULL, -1, NULL };
 	int fam = c->a.sa.sa_family, same, v, fl;
 
 	/* The kernel's order (__inet_stream_connect, tcp_v4/v6_connect):
@@ -1507,6 +1558,7 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 		s->nonblock = !!(fl & O_NONBLOCK);
 		s->tid = (pid_t)c->req->pid;
 		s->tfd = (int)c->req->data.args[0];
+		s->transparent = 0;
 		w.event = "allow";
 		w.reason = "DNS over TCP: answered by sb from the pinned table";
 		log_target(n, s->tid, &w);
@@ -1533,6 +1585,15 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 		v = NOTIFY_DENY;
 		w.reason = "direct destinations are connected for TCP only";
 	}
+	if (v == NOTIFY_TRANSPARENT && n->who_fd < 0) {
+		/* Without our record the proxy could not tell this client
+		 * from one that asked for the proxy itself. (Ours are TCP:
+		 * a UDP socket is a stand-in whose datagrams reach only the
+		 * DNS answerer, lib/dnsd.c.) */
+		v = NOTIFY_DENY;
+		w.reason = "allowed through the proxy only (transparent mode "
+			   "needs the proxy sb-exec starts)";
+	}
 	if (v == NOTIFY_DENY) {
 		/* Our reference goes too: a socket refused once gets no
 		 * second decision (its next connect is refused as not ours),
@@ -1551,19 +1612,21 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 	s->port = c->port;
 	s->tid = (pid_t)c->req->pid;
 	s->tfd = (int)c->req->data.args[0];
+	s->transparent = v == NOTIFY_TRANSPARENT;
 	w.event = "allow";
+	w.mode = s->transparent ? "transparent" : NULL;
 	log_target(n, s->tid, &w);
-	if (v == NOTIFY_PROXY)
-		start_proxy(n, si, c->req->id, fl);
-	else
+	if (v == NOTIFY_DIRECT)
 		start_direct(n, si, c->req->id);
+	else
+		start_proxy(n, si, c->req->id, fl);
 }
 
 static void handle_connect(struct notify_ctx *n, int li,
 			   const struct seccomp_notif *req)
 {
 	struct creq c;
-	struct why w = { "deny", "connect", NULL, NULL, NULL, -1 };
+	struct why w = { "deny", "connect", NULL, NULL, NULL, -1, NULL };
 	pid_t tid = (pid_t)req->pid;
 	int fd = (int)req->data.args[0];
 	uint64_t ino = 0;
@@ -1692,7 +1755,7 @@ static int confined_socket(struct notify_ctx *n, int domain, int type,
 static void handle_socket(struct notify_ctx *n, int li,
 			  const struct seccomp_notif *req)
 {
-	struct why w = { "deny", "socket", NULL, NULL, NULL, -1 };
+	struct why w = { "deny", "socket", NULL, NULL, NULL, -1, NULL };
 	int domain = (int)req->data.args[0];
 	int type = (int)req->data.args[1];
 	int proto = (int)req->data.args[2];
@@ -1795,7 +1858,7 @@ static void handle_notification(struct notify_ctx *n, int li)
 		char mem[NOTIF_BUF];
 	} u;
 	struct why w = { "error", NULL, "unexpected notification", NULL, NULL,
-			 -1 };
+			 -1, NULL };
 	int r;
 
 	/* RECV wants a zeroed buffer. It never blocks here: epoll said a

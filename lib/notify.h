@@ -67,7 +67,8 @@
 #define NOTIFY_MAX_CTL 8            /* control connections being served */
 #define NOTIFY_POOL 4               /* sockets made ahead, per family */
 
-enum notify_verdict { NOTIFY_DENY = 0, NOTIFY_PROXY, NOTIFY_DIRECT };
+enum notify_verdict { NOTIFY_DENY = 0, NOTIFY_PROXY, NOTIFY_DIRECT,
+		      NOTIFY_TRANSPARENT };
 
 struct notify_listener {
 	int fd;                     /* -1: free slot */
@@ -88,6 +89,8 @@ struct notify_sock {
 	uint8_t watched;            /* fd is in the epoll set */
 	uint8_t timeo;              /* deadline is the socket's SO_SNDTIMEO */
 	uint8_t seen;               /* reclaim(): in its creator's table */
+	uint8_t transparent;        /* ip:port is an allow destination's:
+				       connected to the proxy instead */
 	uint16_t port;              /* the checked destination */
 	int uerr;                   /* the undelivered answer */
 	pid_t tid;                  /* who asked, for the log */
@@ -192,9 +195,12 @@ void notify_close(struct notify_ctx *n);
  * address (sockaddr.h) only when a matching `direct` entry lies wholly in
  * an internal range, as the proxy's rule (a pinned name resolving to
  * 10.1.2.3 needs `direct 10.0.0.0/8:PORT` too), and the IPv4-compatible,
- * NAT64, 6to4 and Teredo forms only so or when pinned; 0.0.0.0, :: and
- * anything else -> NOTIFY_DENY. *why says why, *host names the pin that
- * matched. Wildcard entries match only names already in pins. */
+ * NAT64, 6to4 and Teredo forms only so or when pinned; a pinned address
+ * of a name an `allow` entry allows on port -> NOTIFY_TRANSPARENT
+ * (connected to the proxy, which checks the name the client sends: TLS
+ * SNI or HTTP Host); 0.0.0.0, :: and anything else -> NOTIFY_DENY.
+ * *why says why, *host names the pin that matched. Wildcard entries match
+ * only names already in pins. */
 int notify_decide(const struct policy *p, const struct pin_table *pins,
 		  const struct sb_ip *ip, uint16_t port, const char **why,
 		  const char **host);

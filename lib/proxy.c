@@ -112,6 +112,9 @@ struct conn {
 	uint8_t state, list, kind, is_ip, ipi, tried, internal;
 	uint8_t peekoff, lowat, replied, pending, dnsq;
 	uint8_t via_up;         /* through the upstream proxy (cfg->up) */
+	uint8_t tmode;          /* transparent: the supervisor's record says
+				   the client connected to ip:port */
+	uint8_t tknown;         /* whether tmode was looked up */
 	uint16_t up_status;     /* the upstream's reply status */
 	int err;                /* last connect error */
 	struct sb_ip ip;        /* the literal, or the address tried */
@@ -635,10 +638,11 @@ out:
 
 /* The supervisor's record of this client. Sent before the client's
  * connect() returned, so before any byte the client wrote: whatever made
- * us look is queued after it. */
+ * us look is queued after it. trans: a transparent record may set the
+ * destination (trans_known, asked once, before anything was decided). */
 #define WHO_RING 256
 
-static int who_told(struct proxy *p, struct conn *c)
+static int who_told(struct proxy *p, struct conn *c, int trans)
 {
 	if (p->cfg->who_fd < 0 || !p->ring)
 		return 0;
@@ -662,6 +666,11 @@ static int who_told(struct proxy *p, struct conn *c)
 		if (w->port == c->peer_port && ip_equal(&w->ip, &c->peer)) {
 			c->pid = w->pid;
 			c->wi = (int32_t)i + 1;
+			if (w->transparent && trans) {
+				c->tmode = 1;
+				c->ip = w->dst;
+				c->port = w->dport;
+			}
 			return 1;
 		}
 	}
@@ -680,7 +689,7 @@ static void who(struct proxy *p, struct conn *c)
 	if (c->pid || !p->cfg->who)
 		return;
 	c->pid = -1;
-	if (who_told(p, c))
+	if (who_told(p, c, 0))
 		return;
 	if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) < 0 ||
 	    sockaddr_parse(&ss, sl, &sip, &sport) < 0)
@@ -868,12 +877,15 @@ static void ev_log(struct proxy *p, struct conn *c, const char *event, int code,
 	}
 	log_begin(&e, event);
 	log_s(&e, "layer", "proxy");
+	if (c->tmode)
+		log_s(&e, "mode", "transparent");
 	if (c->kind)
-		log_s(&e, "kind", c->kind == HTTP_CONNECT ? "connect" : "http");
-	if (c->host[0]) {
+		log_s(&e, "kind", c->kind != HTTP_CONNECT ? "http"
+				  : c->tmode ? "tls" : "connect");
+	if (c->host[0])
 		log_s(&e, "host", c->host);
+	if (c->host[0] || c->tmode)
 		log_i(&e, "port", c->port);
-	}
 	if (c->ip.family) {
 		ip_format(&c->ip, ip, sizeof(ip));
 		log_s(&e, "ip", ip);
@@ -1412,7 +1424,19 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 	ssize_t n;
 	int r = 0;
 
-	if (c->kind == HTTP_CONNECT) {
+	if (c->tmode) {
+		/* Transparent: the client's bytes pass as they are, the
+		 * name in them already checked. */
+		c->replied = 1;
+		if (make_pipes(c) < 0) {
+			p->failed++;
+			ev_log(p, c, "error", 0, "unable to make pipes", NULL);
+			conn_free(p, c, 1);
+			return;
+		}
+		c->d[0].mode = M_SPLICE;
+		c->d[1].mode = M_SPLICE;
+	} else if (c->kind == HTTP_CONNECT) {
 		/* Consume the head, and see whether anything follows it: a
 		 * byte past the head before our 200 is refused. */
 		n = recv(c->cfd, p->head, (size_t)c->head_len + 1, 0);
@@ -1521,7 +1545,8 @@ static void try_next(struct proxy *p, struct conn *c)
 				break;
 			ip = c->ip;
 		}
-		if (!reach_ok(p, c, c->pin ? c->host : NULL, &ip, c->port)) {
+		if (!reach_ok(p, c, c->pin || c->tmode ? c->host : NULL, &ip,
+			      c->port)) {
 			if (!c->internal++)
 				skipped = ip;
 			continue;
@@ -1550,7 +1575,8 @@ static void try_next(struct proxy *p, struct conn *c)
 	}
 	if (!c->tried) {
 		if (c->internal)
-			deny_internal(p, c, c->pin ? c->host : NULL, &skipped);
+			deny_internal(p, c, c->pin || c->tmode ? c->host : NULL,
+				      &skipped);
 		else
 			deny(p, c, 403, "no address to connect to");
 		return;
@@ -1958,6 +1984,151 @@ static void decide(struct proxy *p, struct conn *c, const struct http_req *r,
 	try_next(p, c);
 }
 
+/* ---- transparent mode ----
+ *
+ * The supervisor connected a client that ignores proxies to us in place
+ * of a pinned address of an allowed name (lib/notify.c), and said so in
+ * its record (struct proxy_who), which the sandbox cannot forge. No
+ * request comes: the first bytes must name the host, a TLS ClientHello
+ * by its SNI or a plain HTTP request by its Host, and that name must be
+ * allowed on the port and pin to the address the client connected to.
+ * Then the bytes pass unchanged, as in a CONNECT tunnel; anything else is
+ * refused (a protocol that names nothing cannot be checked). */
+
+/* Whether this client is transparent: asked once its first bytes are
+ * here, so after its connect() returned, so after the record was sent.
+ * The record is read even when clients are not otherwise attributed
+ * (cfg->who off): it alone tells a transparent client from one that
+ * asked for the proxy. */
+static void trans_known(struct proxy *p, struct conn *c)
+{
+	if (c->tknown)
+		return;
+	c->tknown = 1;
+	if (c->wi <= 0)
+		(void)who_told(p, c, 1);
+}
+
+static void trans_decide(struct proxy *p, struct conn *c, const char *name)
+{
+	const char *exe = NULL, *bwhy = NULL;
+	const struct pin *pin = NULL;
+	int i = 0;
+
+	memcpy(c->host, name, sizeof(c->host));
+	if (p->pol->nfrom)
+		exe = client_exe(p, c, &bwhy);
+	if (!policy_proxy_host_by(p->pol, exe, c->host, c->port)) {
+		deny(p, c, 403, from_why(p, c, bwhy,
+			policy_proxy_host_by(p->pol, POLICY_ANY_EXE, c->host,
+					     c->port)));
+		return;
+	}
+	if (p->cfg->pins)
+		pin = pin_find(p->cfg->pins, c->host, c->port);
+	if (!pin)
+		pin = pin_find(p->dyn, c->host, c->port);
+	for (; pin && i < pin->nips; i++) {
+		struct sb_ip ip = pin->ips[i];
+
+		ip_fold(&ip);
+		if (ip_equal(&ip, &c->ip))
+			break;
+	}
+	if (!pin || i == pin->nips) {
+		deny(p, c, 403, "transparent: the name does not pin to the "
+				"address connected to");
+		return;
+	}
+	if (p->cfg->up && policy_via_upstream(p->pol, c->host, NULL,
+					      c->port)) {
+		c->via_up = 1;
+		c->ipi = 0;
+		up_try_next(p, c);
+		return;
+	}
+	c->pin = NULL;          /* the one address connected to */
+	c->ipi = 0;
+	try_next(p, c);
+}
+
+static void trans_read(struct proxy *p, struct conn *c, uint32_t events)
+{
+	char sni[SB_HOST_MAX + 1];
+	size_t need;
+	ssize_t n;
+	int r;
+
+	c->replied = 1;         /* no HTTP reply unless it speaks HTTP */
+	do
+		n = recv(c->cfd, p->tls, sizeof(p->tls), MSG_PEEK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno != EAGAIN)
+			conn_free(p, c, 0);
+		else if (events & (EPOLLRDHUP | EPOLLHUP))
+			conn_free(p, c, 0);
+		return;
+	}
+	if (n == 0) {
+		conn_free(p, c, 0);
+		return;
+	}
+	if (p->tls[0] == 0x16) {
+		c->kind = HTTP_CONNECT;
+		r = tls_client_hello(p->tls, (size_t)n, p->tmp, sizeof(p->tmp),
+				     sni, &need);
+		if (r == TLS_NEED_MORE && (size_t)n < sizeof(p->tls) &&
+		    !(events & (EPOLLRDHUP | EPOLLHUP))) {
+			/* Woken when the announced records are all here. */
+			set_int(c->cfd, SOL_SOCKET, SO_RCVLOWAT, (int)need);
+			c->lowat = 1;
+			return;
+		}
+		if (c->lowat) {
+			set_int(c->cfd, SOL_SOCKET, SO_RCVLOWAT, 1);
+			c->lowat = 0;
+		}
+		if (r == TLS_SNI) {
+			trans_decide(p, c, sni);
+			return;
+		}
+		deny(p, c, 0, r == TLS_NO_SNI
+			      ? "transparent: TLS ClientHello without SNI "
+				"(no name to check)"
+			      : r == TLS_NEED_MORE
+			      ? "transparent: TLS ClientHello incomplete or "
+				"too large"
+			      : "transparent: malformed TLS ClientHello");
+		return;
+	}
+	{
+		struct http_scan sc = { 0, 0 };
+
+		r = http_scan(&sc, (const char *)p->tls, (size_t)n);
+	}
+	if (r == 0 && !(events & (EPOLLRDHUP | EPOLLHUP)))
+		return;         /* more to come (or the head deadline) */
+	if (r > 0) {
+		memcpy(p->head, p->tls, (size_t)r);
+		c->kind = HTTP_FORWARD;
+		r = http_parse_origin(p->head, (size_t)r, c->port, &p->req);
+		if (r == 0 && !p->req.is_ip) {
+			c->replied = 0;         /* an HTTP client: 403s */
+			trans_decide(p, c, p->req.host);
+			return;
+		}
+		deny(p, c, 0, r == 0 ? "transparent: the HTTP Host is an "
+				       "address (no name to check)"
+				     : p->req.why);
+		return;
+	}
+	deny(p, c, 0, r == -EMSGSIZE
+		      ? "transparent: HTTP request head too large"
+		      : "transparent: neither a TLS ClientHello nor an HTTP "
+			"request (no name to check)");
+}
+
 /* Read (peek) the request head; decide once it is whole. */
 static void head_read(struct proxy *p, struct conn *c, uint32_t events)
 {
@@ -1965,6 +2136,8 @@ static void head_read(struct proxy *p, struct conn *c, uint32_t events)
 	size_t room;
 	int r;
 
+	if (c->tmode)
+		goto trans;
 	for (;;) {
 		room = sizeof(p->head) - (c->peekoff ? c->scan.len : 0);
 		n = recv(c->cfd, p->head, room, MSG_PEEK);
@@ -1981,6 +2154,11 @@ static void head_read(struct proxy *p, struct conn *c, uint32_t events)
 	}
 	if (n == 0)
 		goto closed;
+	if (!c->tknown) {
+		trans_known(p, c);
+		if (c->tmode)
+			goto trans;
+	}
 	if (!c->peekoff)
 		memset(&c->scan, 0, sizeof(c->scan));
 	r = http_scan(&c->scan, p->head, (size_t)n);
@@ -2022,6 +2200,9 @@ static void head_read(struct proxy *p, struct conn *c, uint32_t events)
 		return;
 	}
 	decide(p, c, &p->req, (size_t)n);
+	return;
+trans:
+	trans_read(p, c, events);
 	return;
 closed:
 	/* A client that closed mid-head: nothing to answer. */
@@ -2179,7 +2360,15 @@ static void expire(struct proxy *p, struct conn *c)
 {
 	switch (c->list) {
 	case L_HEAD:
-		deny(p, c, 408, "request head deadline passed");
+		trans_known(p, c);
+		if (c->tmode) {
+			c->replied = 1;
+			deny(p, c, 0, "transparent: nothing sent that names "
+				      "the destination in time (no TLS "
+				      "ClientHello, no HTTP request)");
+		} else {
+			deny(p, c, 408, "request head deadline passed");
+		}
 		break;
 	case L_CONNECT:
 		c->err = ETIMEDOUT;

@@ -127,6 +127,13 @@ struct proxy_who {
 	int32_t pin;                    /* lib/ident.h enum ident_state:
 					   IDENT_HELD: exe may match a
 					   "from" entry */
+	/* Transparent mode: the client connected to dst:dport (a pinned
+	 * address of an allowed name), not to the proxy; it sends no
+	 * request, and the proxy names the host by its TLS SNI or HTTP
+	 * Host. */
+	struct sb_ip dst;
+	uint16_t dport;
+	uint8_t transparent;
 };
 
 /* The defaults above; pol, pins and the listener left for the caller. */

@@ -16,7 +16,8 @@
 #   SB_MODES="root unpriv ..." picks modes; the profile modes run only the
 #   tests in SB_PROFILE_TESTS (default: those that run sb-exec's chain or
 #   the supervisor, or probe the kernel: exec notifyd stack probe outside
-#   oldkernel confine; not the standalone pin, proxy, sb and kit tests)
+#   oldkernel confine upstream dns binary transparent; not the standalone
+#   pin, proxy, sb and kit tests)
 #   unless it is "all".
 # Ends with per-mode times and "N passed, M failed[, K skipped]"; exits 1
 # on any failure.
@@ -69,7 +70,7 @@ DOCKER_PROFILE=${DOCKER_PROFILE:-/usr/share/gocode/src/github.com/docker/docker/
 CRIO_PROFILE=${CRIO_PROFILE:-/usr/share/containers/seccomp.json}
 DOCKER_CAPS=chown,dac_override,fsetid,fowner,mknod,net_raw,setgid,setuid,setfcap,setpcap,net_bind_service,sys_chroot,kill,audit_write
 MODES=${SB_MODES:-root unpriv docker crio docker-root}
-PROFILE_TESTS=${SB_PROFILE_TESTS:-exec notifyd stack probe outside oldkernel confine upstream dns binary}
+PROFILE_TESTS=${SB_PROFILE_TESTS:-exec notifyd stack probe outside oldkernel confine upstream dns binary transparent}
 unpriv="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 pod="$unpriv --bounding-set=-all"
 dcaps=$(echo "$DOCKER_CAPS" | sed 's/\([a-z_]*\)/+\1/g')

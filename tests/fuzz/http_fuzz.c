@@ -1,5 +1,5 @@
-/* tests/fuzz/http_fuzz.c - the request-head parser, the forwarding head,
- * the response head and chunked framing, on hostile bytes. The first byte
+/* tests/fuzz/http_fuzz.c - the request-head parser (proxy and origin
+ * form, the latter transparent mode's), the forwarding head, the response head and chunked framing, on hostile bytes. The first byte
  * chooses how the rest is fed to http_scan (all at once, or in pieces). */
 #include <errno.h>
 #include <stdint.h>
@@ -81,6 +81,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!req.port || !req.host[0])
 				abort();
 		}
+		/* Transparent mode: the port the client connected to. */
+		if (http_parse_origin((const char *)data, (size_t)r,
+				      (uint16_t)(data[0] | 1), &req) == 0 &&
+		    (req.port != (uint16_t)(data[0] | 1) || !req.host[0] ||
+		     req.kind != HTTP_FORWARD))
+			abort();
 		if (http_parse_response((const char *)data, (size_t)r, &resp) ==
 		    0)
 			http_response_head((const char *)data, &resp, out,

@@ -1,5 +1,6 @@
 /* tests/unit/http_test.c - request heads, forwarding heads, response heads,
- * chunked framing, ClientHello SNI */
+ * chunked framing, ClientHello SNI, transparent mode's origin-form
+ * requests */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -455,6 +456,48 @@ static void test_tls(void)
 	      -EMSGSIZE);
 }
 
+/* Transparent mode: an origin-form request sent to an address on port. */
+static int origin(const char *s, uint16_t port)
+{
+	static char head[HTTP_HEAD_MAX + 16];
+	size_t n = strlen(s);
+
+	memcpy(head, s, n);
+	memcpy(head + n, "\r\n\r\n", 4);
+	return http_parse_origin(head, n + 4, port, &req);
+}
+
+static void test_origin(void)
+{
+	CHECK(origin("GET /x HTTP/1.1\r\nHost: a.test", 80) == 0);
+	CHECK(!strcmp(req.host, "a.test") && req.port == 80 &&
+	      req.kind == HTTP_FORWARD && !req.is_ip);
+	CHECK(origin("GET / HTTP/1.1\r\nhost: A.Test:8080", 8080) == 0);
+	CHECK(!strcmp(req.host, "a.test") && req.port == 8080);
+	CHECK(origin("OPTIONS * HTTP/1.1\r\nHost: a.test", 80) == 0);
+	CHECK(origin("GET / HTTP/1.0\r\nHost: a.test", 80) == 0);
+	CHECK(origin("GET / HTTP/1.1\r\nHost: 10.0.0.1", 80) == 0 &&
+	      req.is_ip);
+	/* The port the client connected to, or none. */
+	CHECK(origin("GET / HTTP/1.1\r\nHost: a.test:81", 80) == -EINVAL);
+	/* Exactly one Host, strict. */
+	CHECK(origin("GET / HTTP/1.1", 80) == -EINVAL);
+	CHECK(origin("GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test", 80) ==
+	      -EINVAL);
+	CHECK(origin("GET / HTTP/1.1\r\nHost: a.test@b.test", 80) == -EINVAL);
+	CHECK(origin("GET / HTTP/1.1\r\nHost: a.test/x", 80) == -EINVAL);
+	CHECK(origin("GET / HTTP/1.1\r\nHost: ", 80) == -EINVAL);
+	/* Not origin-form: a proxy request, a CONNECT. */
+	CHECK(origin("GET http://a.test/ HTTP/1.1\r\nHost: a.test", 80) ==
+	      -EINVAL);
+	CHECK(origin("CONNECT a.test:443 HTTP/1.1\r\nHost: a.test:443", 443) ==
+	      -EINVAL);
+	CHECK(origin("GET / HTTP/2.0\r\nHost: a.test", 80) < 0);
+	/* A head cut short. */
+	CHECK(http_parse_origin("GET / HTTP/1.1\r\nHost: a.test\r\n", 30, 80,
+				&req) == -EINVAL);
+}
+
 int main(void)
 {
 	test_scan();
@@ -464,6 +507,7 @@ int main(void)
 	test_response();
 	test_chunked();
 	test_tls();
+	test_origin();
 	if (fails)
 		fprintf(stderr, "%d failed\n", fails);
 	return fails != 0;

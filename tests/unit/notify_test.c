@@ -82,8 +82,15 @@ int main(void)
 	CHECK(decide("64:ff9b::7f00:1", 3128, NULL) == NOTIFY_DENY);
 	CHECK(decide("127.0.0.1", 0, NULL) == NOTIFY_DENY);
 
-	/* allow entries go through the proxy, never directly. */
-	CHECK(decide("93.184.216.34", 443, NULL) == NOTIFY_DENY);
+	/* allow entries go through the proxy, never directly: a pinned
+	 * address of an allowed name on its port is connected to the proxy
+	 * (transparent mode), which checks the name the client sends. */
+	CHECK(decide("93.184.216.34", 443, &host) == NOTIFY_TRANSPARENT);
+	CHECK(host && !strcmp(host, "example.com"));
+	CHECK(decide("93.184.216.34", 444, NULL) == NOTIFY_DENY);
+	CHECK(decide("::ffff:93.184.216.34", 443, NULL) ==
+	      NOTIFY_TRANSPARENT);
+	CHECK(decide("93.184.216.35", 443, NULL) == NOTIFY_DENY);
 
 	/* direct, literal: a public address; an internal range the policy
 	 * names (198.51.100.0/24 is TEST-NET-2, internal). */
