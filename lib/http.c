@@ -543,11 +543,10 @@ static int request_line(const char *head, size_t len, struct http_req *r,
 	return 0;
 }
 
-int http_parse_request(const char *head, size_t len, struct http_req *r)
+/* r emptied; 0 when head is a whole head (ends in CRLF CRLF, not too
+ * long), else -EINVAL and r->why. */
+static int head_begin(const char *head, size_t len, struct http_req *r)
 {
-	struct authority a;
-	int ll, e;
-
 	memset(r, 0, offsetof(struct http_req, f));
 	r->nfields = 0;
 	if (len < 4 || len > HTTP_HEAD_MAX ||
@@ -555,6 +554,16 @@ int http_parse_request(const char *head, size_t len, struct http_req *r)
 		r->why = "incomplete head";
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int http_parse_request(const char *head, size_t len, struct http_req *r)
+{
+	struct authority a;
+	int ll, e;
+
+	if (head_begin(head, len, r) < 0)
+		return -EINVAL;
 	e = request_line(head, len, r, &a, &ll);
 	if (e < 0)
 		return e;
@@ -580,13 +589,8 @@ int http_parse_origin(const char *head, size_t len, uint16_t port,
 	int ll, e, hosts = 0;
 
 	memset(&a, 0, sizeof(a));
-	memset(r, 0, offsetof(struct http_req, f));
-	r->nfields = 0;
-	if (len < 4 || len > HTTP_HEAD_MAX ||
-	    memcmp(head + len - 4, "\r\n\r\n", 4)) {
-		r->why = "incomplete head";
+	if (head_begin(head, len, r) < 0)
 		return -EINVAL;
-	}
 	e = line_split(head, len, r, &t, &tl, &ll);
 	if (e < 0)
 		return e;

@@ -1418,6 +1418,21 @@ static void deny_internal(struct proxy *p, struct conn *c, const char *host,
 	deny(p, c, 403, buf_str(&b));
 }
 
+/* A tunnel's pipes: client to origin in mode up (the hello peek, or
+ * plain splice), origin to client spliced. -1: c is freed. */
+static int tunnel_pipes(struct proxy *p, struct conn *c, uint8_t up)
+{
+	if (make_pipes(c) < 0) {
+		p->failed++;
+		ev_log(p, c, "error", 0, "unable to make pipes", NULL);
+		conn_free(p, c, 1);
+		return -1;
+	}
+	c->d[0].mode = up;
+	c->d[1].mode = M_SPLICE;
+	return 0;
+}
+
 static void open_tunnel(struct proxy *p, struct conn *c)
 {
 	static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
@@ -1428,14 +1443,8 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 		/* Transparent: the client's bytes pass as they are, the
 		 * name in them already checked. */
 		c->replied = 1;
-		if (make_pipes(c) < 0) {
-			p->failed++;
-			ev_log(p, c, "error", 0, "unable to make pipes", NULL);
-			conn_free(p, c, 1);
+		if (tunnel_pipes(p, c, M_SPLICE) < 0)
 			return;
-		}
-		c->d[0].mode = M_SPLICE;
-		c->d[1].mode = M_SPLICE;
 	} else if (c->kind == HTTP_CONNECT) {
 		/* Consume the head, and see whether anything follows it: a
 		 * byte past the head before our 200 is refused. */
@@ -1457,14 +1466,8 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 			return;
 		}
 		c->replied = 1;
-		if (make_pipes(c) < 0) {
-			p->failed++;
-			ev_log(p, c, "error", 0, "unable to make pipes", NULL);
-			conn_free(p, c, 1);
+		if (tunnel_pipes(p, c, M_HELLO) < 0)
 			return;
-		}
-		c->d[0].mode = M_HELLO;
-		c->d[1].mode = M_SPLICE;
 	} else {
 		/* The head is still in the socket, byte for byte as parsed. */
 		if (recv(c->cfd, p->head, c->head_len, MSG_PEEK) !=
