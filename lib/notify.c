@@ -817,9 +817,9 @@ static void connect_over(struct notify_ctx *n, int si, uint64_t id, int err)
 }
 
 /* Tell the proxy who this client is (lib/proxy.h struct proxy_who):
- * before the connect() returns, so before the client can send a byte. A
- * full channel loses the record (the proxy then looks itself): we never
- * wait on the proxy. */
+ * before the connect() returns, so before the client can send a byte. We
+ * never wait on the proxy: a full channel is an error (-EAGAIN), and the
+ * caller refuses the connect. */
 static int tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 {
 	struct proxy_who w;
@@ -872,14 +872,15 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 	int r, st, e = 0;
 
 	r = connect_nb(s->fd, fl, &ss, len);
-	if ((r == 0 || r == -EINPROGRESS) && tell_proxy(n, s) < 0 &&
-	    s->transparent) {
-		/* The proxy would take this client for one that asked for
-		 * it: it would refuse what follows, but say nothing true. */
-		struct why w = { "deny", "connect", "transparent: the proxy "
-				 "could not be told the destination (its "
-				 "channel is full)", NULL, &s->ip, s->port,
-				 "transparent" };
+	if ((r == 0 || r == -EINPROGRESS) && tell_proxy(n, s) < 0) {
+		/* Without its record the proxy could take this client for
+		 * another (an older record naming the same port): refused.
+		 * The proxy reads the channel on each accept, so it fills
+		 * only if the proxy stalls. */
+		struct why w = { "deny", "connect", "the proxy could not be "
+				 "told who connects (its channel is full)",
+				 NULL, &s->ip, s->port,
+				 s->transparent ? "transparent" : NULL };
 
 		(void)shutdown(s->fd, SHUT_RDWR);
 		log_target(n, s->tid, &w);

@@ -101,6 +101,7 @@ struct conn {
 	uint32_t gen;
 	int32_t pid;            /* client: 0 not looked up, -1 not found */
 	int32_t wi;             /* its record in ring + 1, or 0 */
+	uint32_t wseq;          /* and that record's number (p->wseq) */
 	int32_t uid;            /* its socket's owner (sock_diag), or -1 */
 	int64_t deadline;
 	uint64_t left;          /* Content-Length still to forward */
@@ -167,6 +168,8 @@ struct proxy {
 	uint32_t sum_lost;
 	int who_cache[4][2];    /* pid, fd: where the last sockets were */
 	struct proxy_who *ring; /* the supervisor's last records */
+	uint32_t *wseq;         /* each one's number (who_next + 1 then) */
+	uint8_t *wtaken;        /* claimed by a connection: never again */
 	const char *ll_what;    /* our own Landlock domain, for the log */
 	int ll_fs;              /* it holds: no look into /proc */
 	int confined;           /* our seccomp allow-list is on */
@@ -642,12 +645,15 @@ out:
  * destination (trans_known, asked once, before anything was decided). */
 #define WHO_RING 256
 
-static int who_told(struct proxy *p, struct conn *c, int trans)
+/* Read every record sent so far (on each accept, and before a match):
+ * the channel never fills while the proxy runs. */
+static void who_drain(struct proxy *p)
 {
 	if (p->cfg->who_fd < 0 || !p->ring)
-		return 0;
+		return;
 	for (;;) {
-		struct proxy_who *w = &p->ring[p->who_next % WHO_RING];
+		uint32_t i = p->who_next % WHO_RING;
+		struct proxy_who *w = &p->ring[i];
 		ssize_t n = recv(p->cfg->who_fd, w, sizeof(*w), MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
@@ -656,23 +662,47 @@ static int who_told(struct proxy *p, struct conn *c, int trans)
 			break;
 		if (n == (ssize_t)sizeof(*w)) {
 			w->exe[sizeof(w->exe) - 1] = 0;
-			p->who_next++;
+			p->wseq[i] = ++p->who_next;
+			p->wtaken[i] = 0;
 		}
 	}
+}
+
+/* The record c claimed, while the ring still holds it, or NULL. */
+static const struct proxy_who *who_rec(const struct proxy *p,
+				       const struct conn *c)
+{
+	if (c->wi <= 0 || p->wseq[c->wi - 1] != c->wseq)
+		return NULL;
+	return &p->ring[c->wi - 1];
+}
+
+/* The newest record naming c's address that no connection claimed: a
+ * record serves one connection only, so one left by a connection that
+ * never sent a byte cannot be taken by a later one reusing its port
+ * (whose own record is always sent, or its connect refused). */
+static int who_told(struct proxy *p, struct conn *c, int trans)
+{
+	if (p->cfg->who_fd < 0 || !p->ring)
+		return 0;
+	who_drain(p);
 	for (uint32_t k = 1; k <= WHO_RING && k <= p->who_next; k++) {
 		uint32_t i = (p->who_next - k) % WHO_RING;
 		struct proxy_who *w = &p->ring[i];
 
-		if (w->port == c->peer_port && ip_equal(&w->ip, &c->peer)) {
-			c->pid = w->pid;
-			c->wi = (int32_t)i + 1;
-			if (w->transparent && trans) {
-				c->tmode = 1;
-				c->ip = w->dst;
-				c->port = w->dport;
-			}
-			return 1;
+		if (p->wtaken[i] || w->port != c->peer_port ||
+		    !ip_equal(&w->ip, &c->peer))
+			continue;
+		p->wtaken[i] = 1;
+		c->pid = w->pid;
+		c->wi = (int32_t)i + 1;
+		c->wseq = p->wseq[i];
+		if (w->transparent && trans) {
+			c->tmode = 1;
+			c->ip = w->dst;
+			c->port = w->dport;
 		}
+		return 1;
 	}
 	return 0;
 }
@@ -744,9 +774,9 @@ static const char *client_exe(struct proxy *p, struct conn *c,
 	*why = NULL;
 	who(p, c);
 	if (c->wi > 0) {
-		const struct proxy_who *w = &p->ring[c->wi - 1];
+		const struct proxy_who *w = who_rec(p, c);
 
-		if (w->port != c->peer_port || !ip_equal(&w->ip, &c->peer))
+		if (!w)
 			return NULL;
 		if (w->pin == IDENT_BROKEN)
 			*why = "the client's binary does not match its pin "
@@ -770,7 +800,9 @@ static const char *client_pin(struct proxy *p, struct conn *c)
 	const char *why;
 
 	if (!client_exe(p, c, &why) && !why)
-		return c->wi > 0 ? ident_state_name(p->ring[c->wi - 1].pin)
+		return c->wi > 0 ? who_rec(p, c)
+				   ? ident_state_name(who_rec(p, c)->pin)
+				   : "unknown"
 				 : p->cfg->who_fd < 0 && p->iw.tid == c->pid &&
 				   c->pid > 0 ? ident_state_name(p->iw.state)
 				 : "unknown";
@@ -867,10 +899,8 @@ static void ev_log(struct proxy *p, struct conn *c, const char *event, int code,
 	int have_exe = 0;
 
 	who(p, c);
-	if (c->wi > 0 && p->ring[c->wi - 1].port == c->peer_port &&
-	    ip_equal(&p->ring[c->wi - 1].ip, &c->peer) &&
-	    p->ring[c->wi - 1].exe[0]) {
-		memcpy(exe, p->ring[c->wi - 1].exe, sizeof(exe));
+	if (who_rec(p, c) && who_rec(p, c)->exe[0]) {
+		memcpy(exe, who_rec(p, c)->exe, sizeof(exe));
 		have_exe = 1;
 	} else if (c->pid > 0) {
 		have_exe = exe_of(c->pid, exe, sizeof(exe)) == 0;
@@ -2314,6 +2344,7 @@ static void accept_rearm(struct proxy *p)
 
 static void on_accept(struct proxy *p)
 {
+	who_drain(p);
 	for (int i = 0; i < 64 && p->lfd >= 0; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
@@ -2694,10 +2725,13 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	p->pend = mem_map((size_t)p->max * sizeof(*p->pend));
 	p->sum = mem_map(SUM_MAX * sizeof(*p->sum));
 	p->dyn = mem_map(sizeof(*p->dyn));
-	if (cfg->who_fd >= 0)
+	if (cfg->who_fd >= 0) {
 		p->ring = mem_map(WHO_RING * sizeof(*p->ring));
+		p->wseq = mem_map(WHO_RING * sizeof(*p->wseq));
+		p->wtaken = mem_map(WHO_RING);
+	}
 	if (!p->c || !p->pend || !p->sum || !p->dyn ||
-	    (cfg->who_fd >= 0 && !p->ring))
+	    (cfg->who_fd >= 0 && (!p->ring || !p->wseq || !p->wtaken)))
 		return -ENOMEM;
 	p->lfd = cfg->listen_fd;
 	if (p->lfd < 0) {
