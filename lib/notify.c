@@ -818,8 +818,8 @@ static void connect_over(struct notify_ctx *n, int si, uint64_t id, int err)
 
 /* Tell the proxy who this client is (lib/proxy.h struct proxy_who):
  * before the connect() returns, so before the client can send a byte. We
- * never wait on the proxy: a full channel is an error (-EAGAIN), and the
- * caller refuses the connect. */
+ * never wait on the proxy: a full channel is -EAGAIN, and the caller
+ * refuses the connect. */
 static int tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 {
 	struct proxy_who w;
@@ -869,14 +869,16 @@ static void start_proxy(struct notify_ctx *n, int si, uint64_t id, int fl)
 			: make_addr(s->family, &s->ip, s->port, &ss);
 	struct timeval tv = { 0, 0 };
 	socklen_t tl = sizeof(tv);
-	int r, st, e = 0;
+	int r, t, st, e = 0;
 
 	r = connect_nb(s->fd, fl, &ss, len);
-	if ((r == 0 || r == -EINPROGRESS) && tell_proxy(n, s) < 0) {
-		/* Without its record the proxy could take this client for
+	if ((r == 0 || r == -EINPROGRESS) &&
+	    (t = tell_proxy(n, s)) < 0 && (t == -EAGAIN || s->transparent)) {
+		/* Without its record our proxy could take this client for
 		 * another (an older record naming the same port): refused.
-		 * The proxy reads the channel on each accept, so it fills
-		 * only if the proxy stalls. */
+		 * It reads the channel on each accept, so it fills only if
+		 * it stalls. (No one reading at all: no proxy of ours, one
+		 * outside with --no-proxy, which keeps no records.) */
 		struct why w = { "deny", "connect", "the proxy could not be "
 				 "told who connects (its channel is full)",
 				 NULL, &s->ip, s->port,
