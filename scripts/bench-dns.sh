@@ -15,12 +15,7 @@ H="$B/helpers"
 N=${BENCH_LOOKUPS:-2000}
 R=${BENCH_REPEAT:-5}
 [ -x "$H/t-dnsbench" ] || { echo "bench-dns: $H/t-dnsbench missing (make $H/t-dnsbench)"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/sbbench.XXXXXX")
-chmod 755 "$T"
-trap '[ -f "$T/srv.pid" ] && kill "$(cat "$T/srv.pid")" 2>/dev/null; rm -rf "$T"' EXIT
-AS=""
-[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
-	AS="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+. "${0%/*}/benchlib.sh"
 "$H/t-dnsbench" serve "$T/port" &
 echo $! >"$T/srv.pid"
 for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
@@ -28,7 +23,6 @@ P=$(cat "$T/port")
 printf '11.22.33.44 bench.test\n' >"$T/hosts"
 chmod 644 "$T/hosts"
 X="$B/sb exec --hosts $T/hosts --allow bench.test:443 --ro $H --"
-med() { sort -n "$T/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for _ in $(seq "$R"); do
 	$AS "$H/t-dnsbench" lookup 127.0.0.1 "$P" "$N" | awk '{ print $2 }' >>"$T/plain"
 	$AS $X "$H/t-dnsbench" lookup 127.0.0.1 "$P" "$N" 2>/dev/null | awk '{ print $2 }' >>"$T/sb"

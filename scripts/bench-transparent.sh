@@ -14,12 +14,7 @@ B=$(cd "${1:-build}" && pwd)
 top=$(cd "${0%/*}/.." && pwd)
 N=${BENCH_HANDSHAKES:-300}
 R=${BENCH_REPEAT:-5}
-T=$(mktemp -d "${TMPDIR:-/tmp}/sbbench.XXXXXX")
-chmod 755 "$T"
-trap '[ -f "$T/srv.pid" ] && kill "$(cat "$T/srv.pid")" 2>/dev/null; rm -rf "$T"' EXIT
-AS=""
-[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
-	AS="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+. "${0%/*}/benchlib.sh"
 P=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$T/www"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
@@ -55,7 +50,6 @@ print(int(ts[len(ts) // 2] * 1e6))
 PY
 chmod 644 "$T/hs.py"
 X="$B/sb exec --hosts $T/hosts --allow bench.test:$P --ro $T --"
-med() { sort -n "$T/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 for _ in $(seq "$R"); do
 	$AS /usr/bin/python3 "$T/hs.py" direct "$N" >>"$T/plain"
 	$AS $X /usr/bin/python3 "$T/hs.py" connect "$N" 2>/dev/null >>"$T/conn"
