@@ -166,6 +166,7 @@ struct exec_ctx {
 	int super_thread;             /* the supervisor is our thread (Yama) */
 	int super_end;                /* its pipe: EOF when it ends, or -1 */
 	int who[2];                   /* supervisor -> proxy: who clients are */
+	int pinch[2];                 /* and names to pin (wildcards, dns on) */
 	const char *mem_how;          /* how the supervisor reads targets */
 	char **cmd;
 	char cwd[PATH_MAX];
@@ -1153,6 +1154,21 @@ static void helper_target_ids(const struct exec_ctx *c)
 	(void)setfsuid((uid_t)c->uid);
 }
 
+/* Has the policy a wildcard entry (names pinned on first use)? */
+static int has_wild(const struct policy *p)
+{
+	for (int i = 0; i < p->nallow; i++)
+		if (p->allow[i].kind == DEST_WILD)
+			return 1;
+	for (int i = 0; i < p->ndirect; i++)
+		if (p->direct[i].kind == DEST_WILD)
+			return 1;
+	for (int i = 0; i < p->nfrom; i++)
+		if (p->from[i].kind == DEST_WILD)
+			return 1;
+	return 0;
+}
+
 static int start_proxy(struct exec_ctx *c)
 {
 	struct proxy_cfg pc;
@@ -1181,6 +1197,12 @@ static int start_proxy(struct exec_ctx *c)
 	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, c->who) < 0)
 		c->who[0] = c->who[1] = -1;
 	pc.who_fd = c->who[0];
+	/* The answerer's questions for wildcard entries' names: the proxy
+	 * pins them, so both tables hold the same addresses. */
+	if (c->notify && !c->notify_socket && c->pol.dns && has_wild(&c->pol) &&
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, c->pinch) < 0)
+		c->pinch[0] = c->pinch[1] = -1;
+	pc.pin_fd = c->pinch[0];
 	pc.confine = 1;
 	c->proxy_pid = fork();
 	if (c->proxy_pid < 0)
@@ -1195,6 +1217,8 @@ static int start_proxy(struct exec_ctx *c)
 		close(ready[0]);
 		if (c->who[1] >= 0)
 			close(c->who[1]);
+		if (c->pinch[1] >= 0)
+			close(c->pinch[1]);
 		helper_target_ids(c);
 		_exit(proxy_run(&pc) < 0 ? EX_SB : 0);
 	}
@@ -1202,7 +1226,9 @@ static int start_proxy(struct exec_ctx *c)
 	close(lfd);
 	if (c->who[0] >= 0)
 		close(c->who[0]);
-	c->who[0] = -1;
+	if (c->pinch[0] >= 0)
+		close(c->pinch[0]);
+	c->who[0] = c->pinch[0] = -1;
 	/* The socket listens already: connections queue in the kernel while
 	 * the proxy starts, so nothing waits for it here. Its ready byte is
 	 * read in the supervision loop; a proxy that dies first is an error
@@ -1231,6 +1257,7 @@ static int supervisor_begin(struct exec_ctx *c, struct notify_ctx *n,
 		return -1;
 	}
 	n->who_fd = c->who[1];
+	n->pin_fd = c->pinch[1];
 	n->confine = 1;
 	/* A root supervisor serving --user reads as that user. */
 	if (c->uid >= 0 && geteuid() == 0 && (uid_t)c->uid != 0 &&
@@ -1324,6 +1351,8 @@ static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 		close(vp[0]);
 		if (c->who[0] >= 0)
 			close(c->who[0]);
+		if (c->pinch[0] >= 0)
+			close(c->pinch[0]);
 		if (supervisor_begin(c, &n, lfd, stand_in, vp[1]) < 0)
 			_exit(EX_SB);
 		close(vp[1]);
@@ -1334,7 +1363,9 @@ static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 	close(vp[1]);
 	if (c->who[1] >= 0)
 		close(c->who[1]);        /* the supervisor's now */
-	c->who[1] = -1;
+	if (c->pinch[1] >= 0)
+		close(c->pinch[1]);
+	c->who[1] = c->pinch[1] = -1;
 	if (c->super_pid < 0) {
 		r = -errno;
 		close(vp[0]);
@@ -1693,7 +1724,7 @@ static int super_thread_gone(struct exec_ctx *c, pid_t kid, int *code)
 
 	close(c->super_end);
 	c->super_end = -1;
-	c->who[0] = c->who[1] = -1;
+	c->who[0] = c->who[1] = c->pinch[0] = c->pinch[1] = -1;
 	/* 20 us doubling to 20 ms steps, a second in all */
 	for (unsigned us = 20, t = 0; *code < 0 && t < 1000000;
 	     t += us, us = us < 20000 ? us * 2 : us) {
@@ -1978,6 +2009,7 @@ static int exec_main(int argc, char **argv)
 	c->log_fd = LOG_STDERR_QUIET;
 	c->proxy_ready = -1;
 	c->super_end = -1;
+	c->who[0] = c->who[1] = c->pinch[0] = c->pinch[1] = -1;
 	c->uid = c->gid = -1;
 	dns_conf_init(&c->dns);
 	opt_init(&s, argc, argv);

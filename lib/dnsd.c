@@ -59,6 +59,12 @@
  * sends without an address (send, write, sendmmsg of connected sockets)
  * and receives without one (recv, read) never leave the kernel.
  *
+ * A name a wildcard entry allows is pinned on first use by the proxy,
+ * which holds the one table of such names (lib/proxy.h struct
+ * proxy_pin): the query waits (dnsd_wait) while the supervisor asks it
+ * over a socketpair the sandbox holds no end of, and is answered once it
+ * says, from n->pinned, which the connect decision reads too.
+ *
  * TCP to port 53 (any address) on a handed-out socket: connected by the
  * supervisor to its own TCP answerer on loopback (lib/notify.c,
  * connect_ours), RFC 7766 framing, several queries a connection; it serves
@@ -114,6 +120,7 @@
 #include "ident.h"
 #include "log.h"
 #include "notify.h"
+#include "proxy.h"
 #include "sb.h"
 #include "sys.h"
 
@@ -270,25 +277,6 @@ static size_t add_opt(uint8_t *out, size_t at, int ext_rcode)
 	return at + 11;
 }
 
-/* A wildcard entry (allow or direct) that allows name, on any port. */
-static int wild_allows(const struct policy *p, const char *name)
-{
-	const struct dest *tabs[2] = { p->allow, p->direct };
-	int ns[2] = { p->nallow, p->ndirect };
-
-	for (int t = 0; t < 2; t++)
-		for (int i = 0; i < ns[t]; i++) {
-			const struct dest *d = &tabs[t][i];
-			size_t nl = strlen(name), dl = strlen(d->host);
-
-			if (d->kind == DEST_WILD && nl > dl + 1 &&
-			    name[nl - dl - 1] == '.' &&
-			    !strcmp(name + nl - dl, d->host))
-				return 1;
-		}
-	return 0;
-}
-
 int dnsd_answer(const struct policy *p, const struct pin_table *pins,
 		const uint8_t *m, size_t n, int tcp, uint8_t *out, size_t cap,
 		struct dnsd_info *info)
@@ -330,10 +318,14 @@ int dnsd_answer_by(const struct policy *p, const struct pin_table *pins,
 	} else if (q.odd || !q.name[0] || !pins ||
 		   !(pn = pin_find(pins, q.name, 0))) {
 		/* Not pinned: a wildcard's name has no address yet (SERVFAIL:
-		 * not "no such name", which a resolver would believe); any
+		 * not "no such name", which a resolver would believe; the
+		 * supervisor asks the proxy to pin it first, dnsd_wait); any
 		 * other name does not exist for the sandbox. */
-		info->wildcard = !q.odd && q.name[0] && p &&
-				 wild_allows(p, q.name);
+		int ok = !q.odd && q.name[0] && p;
+
+		info->wildcard = ok && policy_host_for(p, exe, q.name);
+		info->forbin = ok && !info->wildcard && p->nfrom &&
+			       policy_host_for(p, POLICY_ANY_EXE, q.name);
 		rcode = info->wildcard ? DNS_R_SERVFAIL : DNS_R_NXDOMAIN;
 	}
 	if (pn && p && p->nfrom && !policy_host_for(p, exe, q.name)) {
@@ -393,6 +385,7 @@ int dnsd_answer_by(const struct policy *p, const struct pin_table *pins,
 #define CHECK_MS 1000                /* a stand-in's owner is looked at */
 #define IDX_TCP_L 1000               /* epoll tags: 0.. stand-ins, then */
 #define IDX_TCP 2000                 /* the listeners, the connections */
+#define IDX_PIN 3000                 /* the proxy's answers (pin_fd) */
 
 static int64_t now_ms(void)
 {
@@ -576,8 +569,9 @@ static void log_query(struct notify_ctx *n, pid_t tid, const char *proto,
 		      const struct dnsd_info *in)
 {
 	struct log_ev e;
-	char t[8];
-	int ok = in->rcode == DNS_R_NOERROR;
+	char t[8], why[128];
+	int ok = in->rcode == DNS_R_NOERROR && !in->pin_err;
+	struct buf b = BUF_ON(why);
 
 	if (n->log_fd < 0)
 		return;
@@ -591,8 +585,17 @@ static void log_query(struct notify_ctx *n, pid_t tid, const char *proto,
 	log_s(&e, "rcode", rcode_name(in->rcode));
 	log_i(&e, "answers", in->naddrs);
 	log_s(&e, "layer", "dns");
+	if (in->pin_err) {
+		buf_puts(&b, "allowed, but could not be pinned: ");
+		buf_puts(&b, in->pin_err == -ETIMEDOUT ? "no answer from the "
+			     "proxy in time" : dns_strerror(in->pin_err));
+	} else {
+		buf_puts(&b, "allowed, but not pinned (no proxy of sb's to "
+			     "pin it, or too many names at once)");
+	}
+	buf_str(&b);
 	log_s(&e, "reason", ok ? "answered from the pinned table" :
-		  in->wildcard ? "a wildcard entry's name not pinned yet" :
+		  in->wildcard ? why :
 		  in->forbin ? "name allowed for other binaries only ('from' "
 			       "entries)" :
 		  in->rcode == DNS_R_NXDOMAIN ? "name not in the policy" :
@@ -637,6 +640,9 @@ static void sock_free(struct notify_ctx *n, int i)
 	close_fd(&s->a);
 	close_fd(&s->t);
 	n->dns.nsocks--;
+	for (int k = 0; k < DNSD_WAITS; k++)
+		if (n->dns.waits[k].sock == i)
+			n->dns.waits[k].sock = -1;
 }
 
 /* Is the socket still in its creator's fd table? Bounded like notify.c's
@@ -870,9 +876,27 @@ static void send_answer(struct notify_ctx *n, int i, const uint8_t *ans,
 		serve_wait(n, i);
 }
 
-/* 0, or -1 when q is no DNS query (logged once a socket). */
+static int wait_add(struct notify_ctx *n, int sock, int tcp,
+		    const char *name, const uint8_t *q, size_t qlen,
+		    const uint8_t *from, int flen);
+
+/* A wildcard entry's name the proxy could not pin: what its resolver
+ * said, when that is an answer (no such name, no address), else the
+ * SERVFAIL dnsd_answer gave. */
+static void pin_failed(uint8_t *out, struct dnsd_info *in, int err)
+{
+	in->pin_err = err;
+	if (!in->wildcard || (err != -ENXIO && err != -ENODATA))
+		return;
+	in->rcode = err == -ENXIO ? DNS_R_NXDOMAIN : DNS_R_NOERROR;
+	out[3] = (uint8_t)((out[3] & 0xf0) | in->rcode);
+}
+
+/* 0, or -1 when q is no DNS query (logged once a socket). asked: the
+ * proxy was asked to pin the name already; pin_err, what it said. */
 static int answer_query(struct notify_ctx *n, int i, const uint8_t *q,
-			size_t qlen, const uint8_t *from, int flen)
+			size_t qlen, const uint8_t *from, int flen, int asked,
+			int pin_err)
 {
 	struct dnsd_sock *s = &n->dns.socks[i];
 	uint8_t out[DNSD_MSG_MAX];
@@ -887,6 +911,10 @@ static int answer_query(struct notify_ctx *n, int i, const uint8_t *q,
 				"no DNS query, dropped", NULL, -1);
 		return -1;
 	}
+	if (in.wildcard && !asked &&
+	    wait_add(n, i, -1, in.name, q, qlen, from, flen))
+		return 0;           /* answered when the proxy has pinned it */
+	pin_failed(out, &in, pin_err);
 	if (n->p->nfrom)
 		in.pin = ident_state_name(s->pin);
 	log_query(n, s->tid, "udp", &in);
@@ -913,7 +941,8 @@ static void sock_readable(struct notify_ctx *n, int i)
 					NULL, -1);
 			continue;
 		}
-		(void)answer_query(n, i, q, (size_t)len, s->peer, s->peerlen);
+		(void)answer_query(n, i, q, (size_t)len, s->peer, s->peerlen, 0,
+				   0);
 	}
 }
 
@@ -1104,7 +1133,8 @@ static void do_sendto(struct notify_ctx *n, int li,
 	close_fd(&m.fd);
 	if (!valid(n, li, r->id))
 		return;
-	if (e == 0 && answer_query(n, i, q, (size_t)qlen, raw, rawlen) < 0)
+	if (e == 0 &&
+	    answer_query(n, i, q, (size_t)qlen, raw, rawlen, 0, 0) < 0)
 		e = -EACCES;        /* said by answer_query, once a socket */
 	(void)resp(n, li, r->id, e ? 0 : (int64_t)qlen, e, 0);
 }
@@ -1413,6 +1443,9 @@ static void tcp_free(struct notify_ctx *n, int c)
 		return;
 	(void)epoll_ctl(n->epfd, EPOLL_CTL_DEL, t->fd, NULL);
 	close_fd(&t->fd);
+	for (int k = 0; k < DNSD_WAITS; k++)
+		if (n->dns.waits[k].tcp == c)
+			n->dns.waits[k].tcp = -1;
 }
 
 static void tcp_accept(struct notify_ctx *n, int k)
@@ -1451,6 +1484,8 @@ static void tcp_accept(struct notify_ctx *n, int k)
 		n->dns.tcp[c].fd = fd;
 		n->dns.tcp[c].in_len = n->dns.tcp[c].out_len = 0;
 		n->dns.tcp[c].out_off = 0;
+		n->dns.tcp[c].parked = n->dns.tcp[c].asked = 0;
+		n->dns.tcp[c].pin_err = 0;
 		n->dns.tcp[c].deadline = now_ms() + TCP_IDLE_MS;
 		if (sys_epoll_add(n->epfd, fd, EPOLLIN | EPOLLOUT | EPOLLET,
 				  tag(n, IDX_TCP + c)) < 0)
@@ -1462,7 +1497,7 @@ static void tcp_event(struct notify_ctx *n, int c)
 {
 	struct dnsd_tcp *t = &n->dns.tcp[c];
 
-	if (t->fd < 0)
+	if (t->fd < 0 || t->parked)
 		return;
 	for (;;) {
 		ssize_t k;
@@ -1499,6 +1534,15 @@ static void tcp_event(struct notify_ctx *n, int c)
 					tcp_free(n, c);
 					return;
 				}
+				if (in.wildcard && !t->asked &&
+				    wait_add(n, -1, c, in.name, NULL, 0, NULL,
+					     0)) {
+					t->parked = 1;
+					return;
+				}
+				pin_failed(t->out + 2, &in, t->pin_err);
+				t->asked = 0;
+				t->pin_err = 0;
 				log_query(n, 0, "tcp", &in);
 				put16(t->out, (uint16_t)a);
 				t->out_len = (uint32_t)a + 2;
@@ -1521,6 +1565,134 @@ static void tcp_event(struct notify_ctx *n, int c)
 	}
 }
 
+/* ---- names a wildcard entry allows, pinned on first use ----
+ *
+ * The proxy pins them (lib/proxy.h struct proxy_pin): one table, so the
+ * addresses the sandbox is told are those the proxy checks a transparent
+ * connection or a CONNECT against, and the connect decision here sees
+ * them too (n->pinned). A query waits for the proxy's answer, at most
+ * DNSD_WAIT_MS; the name is asked once however many queries wait. */
+
+static int busy(const struct dnsd_wait *w)
+{
+	return w->sock >= 0 || w->tcp >= 0;
+}
+
+/* 1: parked (answered later), 0: answer now (no proxy of ours to ask,
+ * no room, the proxy unreachable, a query too large to keep). */
+static int wait_add(struct notify_ctx *n, int sock, int tcp,
+		    const char *name, const uint8_t *q, size_t qlen,
+		    const uint8_t *from, int flen)
+{
+	struct dnsd_wait *w = NULL;
+	int asked = 0;
+	size_t nl = strlen(name);
+
+	if (n->pin_fd < 0 || qlen > sizeof(w->q) || nl >= SB_HOST_MAX + 1 ||
+	    flen > (int)sizeof(w->from))
+		return 0;
+	for (int k = 0; k < DNSD_WAITS; k++) {
+		struct dnsd_wait *x = &n->dns.waits[k];
+
+		if (busy(x))
+			asked |= !strcmp(x->name, name);
+		else if (!w)
+			w = x;
+	}
+	if (!w)
+		return 0;
+	if (!n->dns.pin_watched) {
+		if (sys_epoll_add(n->epfd, n->pin_fd, EPOLLIN,
+				  tag(n, IDX_PIN)) < 0)
+			return 0;
+		n->dns.pin_watched = 1;
+	}
+	if (!asked) {
+		struct proxy_pin m;
+
+		memset(&m, 0, sizeof(m));
+		memcpy(m.name, name, nl + 1);
+		if (send(n->pin_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(m))
+			return 0;
+	}
+	memset(w, 0, sizeof(*w));
+	w->sock = (int16_t)sock;
+	w->tcp = (int16_t)tcp;
+	w->qlen = (uint16_t)qlen;
+	if (qlen)
+		memcpy(w->q, q, qlen);
+	w->flen = (uint8_t)flen;
+	if (flen)
+		memcpy(w->from, from, (size_t)flen);
+	memcpy(w->name, name, nl + 1);
+	w->deadline = now_ms() + DNSD_WAIT_MS;
+	return 1;
+}
+
+/* The proxy has said for name (err 0: pinned now): every query waiting
+ * for it is answered, from the table as it is now. */
+static void wait_over(struct notify_ctx *n, const char *asked, int err)
+{
+	char name[SB_HOST_MAX + 2];
+
+	memcpy(name, asked, sizeof(name));    /* asked may be a wait's */
+	for (int k = 0; k < DNSD_WAITS; k++) {
+		struct dnsd_wait w = n->dns.waits[k];
+
+		if (!busy(&w) || strcmp(w.name, name))
+			continue;
+		n->dns.waits[k].sock = n->dns.waits[k].tcp = -1;
+		if (w.sock >= 0 && n->dns.socks[w.sock].t >= 0) {
+			(void)answer_query(n, w.sock, w.q, w.qlen, w.from,
+					   w.flen, 1, err);
+		} else if (w.tcp >= 0 && n->dns.tcp[w.tcp].fd >= 0) {
+			struct dnsd_tcp *t = &n->dns.tcp[w.tcp];
+
+			t->parked = 0;
+			t->asked = 1;
+			t->pin_err = err;
+			t->deadline = now_ms() + TCP_IDLE_MS;
+			tcp_event(n, w.tcp);
+		}
+	}
+}
+
+static void pin_event(struct notify_ctx *n, uint32_t events)
+{
+	for (int k = 0; k < 64; k++) {
+		struct proxy_pin m;
+		ssize_t r = recv(n->pin_fd, &m, sizeof(m), MSG_DONTWAIT);
+		int err, known = 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (events & (EPOLLHUP | EPOLLERR)) {
+				(void)epoll_ctl(n->epfd, EPOLL_CTL_DEL,
+						n->pin_fd, NULL);
+				n->pin_fd = -1;  /* no proxy: waits time out */
+			}
+			return;
+		}
+		if (r != (ssize_t)sizeof(m))
+			continue;
+		m.name[sizeof(m.name) - 1] = 0;
+		for (int i = 0; i < DNSD_WAITS; i++)
+			known |= busy(&n->dns.waits[i]) &&
+				 !strcmp(n->dns.waits[i].name, m.name);
+		if (!known)
+			continue;           /* not asked, or answered already */
+		err = m.err > 0 ? -EIO : m.err;
+		if (!err)
+			err = pin_commit(&n->pinned, m.name, 0, m.ips,
+					 m.nips < PIN_MAX_IPS ? m.nips
+							      : PIN_MAX_IPS,
+					 1, NULL);
+		wait_over(n, m.name, err);
+	}
+}
+
 /* ---- the loop's side ---- */
 
 void dnsd_init(struct notify_ctx *n, uint32_t ev_kind)
@@ -1532,6 +1704,8 @@ void dnsd_init(struct notify_ctx *n, uint32_t ev_kind)
 		n->dns.socks[i].t = n->dns.socks[i].a = -1;
 	for (int i = 0; i < DNSD_MAX_TCP; i++)
 		n->dns.tcp[i].fd = -1;
+	for (int i = 0; i < DNSD_WAITS; i++)
+		n->dns.waits[i].sock = n->dns.waits[i].tcp = -1;
 }
 
 void dnsd_close(struct notify_ctx *n)
@@ -1565,6 +1739,8 @@ void dnsd_event(struct notify_ctx *n, int i, uint32_t events)
 		tcp_accept(n, i - IDX_TCP_L);
 	} else if (i >= IDX_TCP && i < IDX_TCP + DNSD_MAX_TCP) {
 		tcp_event(n, i - IDX_TCP);
+	} else if (i == IDX_PIN) {
+		pin_event(n, events);
 	}
 }
 
@@ -1595,6 +1771,13 @@ void dnsd_sweep(struct notify_ctx *n, int64_t now)
 			sock_free(n, i);
 	}
 	for (int c = 0; c < DNSD_MAX_TCP; c++)
-		if (n->dns.tcp[c].fd >= 0 && now >= n->dns.tcp[c].deadline)
+		if (n->dns.tcp[c].fd >= 0 && !n->dns.tcp[c].parked &&
+		    now >= n->dns.tcp[c].deadline)
 			tcp_free(n, c);
+	for (int k = 0; k < DNSD_WAITS; k++) {
+		struct dnsd_wait *w = &n->dns.waits[k];
+
+		if ((w->sock >= 0 || w->tcp >= 0) && now >= w->deadline)
+			wait_over(n, w->name, -ETIMEDOUT);
+	}
 }

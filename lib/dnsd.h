@@ -26,6 +26,8 @@
 #define DNSD_MSG_MAX 4096         /* a larger query is no query */
 #define DNSD_UDP_PAYLOAD 1232     /* what our OPT record says */
 #define DNSD_TTL 300
+#define DNSD_WAITS 16             /* queries waiting for a wildcard pin */
+#define DNSD_WAIT_MS 10000        /* then SERVFAIL, whatever the proxy */
 
 /* What a query asked and how it was answered, for the log. */
 struct dnsd_info {
@@ -36,13 +38,15 @@ struct dnsd_info {
 	int truncated;                /* TC set */
 	int wildcard;                 /* a wildcard entry's name, not pinned */
 	int forbin;                   /* pinned, but for other binaries only */
+	int pin_err;                  /* the wildcard pin failed: why */
 	const char *pin;              /* the asker's pin state, for the log */
 };
 
 /* Answer the DNS message q (n bytes) from pins: the pinned A or AAAA
  * records of a pinned name, an empty NOERROR answer for its other types,
- * SERVFAIL for a name a wildcard entry of p allows but that is not
- * pinned, NXDOMAIN for every other name, FORMERR/NOTIMP/REFUSED for what
+ * SERVFAIL for a name an entry of p allows (a wildcard's) but that is
+ * not pinned (info->wildcard: the supervisor asks the proxy to pin it
+ * and answers again once it did), NXDOMAIN for every other name, FORMERR/NOTIMP/REFUSED for what
  * is no plain query. EDNS0: an OPT record is answered with ours. Over UDP
  * (tcp 0) an answer larger than the client's limit (512, or its EDNS
  * size) is truncated (TC). Returns the answer's length, or -1 when q is
@@ -98,8 +102,24 @@ struct dnsd_tcp {
 	int fd;                       /* -1: free */
 	uint32_t in_len, out_len, out_off;
 	int64_t deadline;
+	uint8_t parked;               /* its query waits for a pin */
+	uint8_t asked;                /* and the proxy said (pin_err) */
+	int pin_err;
 	uint8_t in[DNSD_MSG_MAX + 2];
 	uint8_t out[DNSD_MSG_MAX + 2];     /* one answer at a time */
+};
+
+/* A query for a name a wildcard entry allows, not pinned yet: asked of
+ * the proxy (lib/proxy.h struct proxy_pin), answered when it says. */
+struct dnsd_wait {
+	int16_t sock, tcp;            /* the stand-in, or the TCP connection
+					 (-1); both -1: free */
+	uint8_t flen;
+	uint16_t qlen;
+	int64_t deadline;
+	uint8_t from[28];             /* where the query went (UDP) */
+	char name[SB_HOST_MAX + 2];
+	uint8_t q[512];               /* the query (UDP; TCP keeps its own) */
 };
 
 struct dnsd {
@@ -113,6 +133,8 @@ struct dnsd {
 	uint16_t expect[DNSD_MAX_TCP];
 	int64_t expect_until[DNSD_MAX_TCP];
 	int expect_next;
+	int pin_watched;              /* notify_ctx.pin_fd is in our epoll */
+	struct dnsd_wait waits[DNSD_WAITS];
 };
 
 /* The supervisor's side (lib/notify.c calls these). */

@@ -2134,9 +2134,14 @@ int notify_init(struct notify_ctx *n, const struct policy *p,
 
 	memset(n, 0, sizeof(*n));
 	n->p = p;
-	n->pins = pins;
+	if (pins) {
+		n->pinned.n = pins->n < PIN_MAX ? pins->n : PIN_MAX;
+		memcpy(n->pinned.pins, pins->pins,
+		       (size_t)n->pinned.n * sizeof(pins->pins[0]));
+	}
+	n->pins = &n->pinned;
 	n->log_fd = log_fd;
-	n->epfd = n->sigfd = n->ctl_fd = n->who_fd = -1;
+	n->epfd = n->sigfd = n->ctl_fd = n->who_fd = n->pin_fd = -1;
 	for (int i = 0; i < NOTIFY_MAX_LISTENERS; i++)
 		n->lis[i].fd = -1;
 	for (int i = 0; i < NOTIFY_MAX_SOCKS; i++)

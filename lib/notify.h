@@ -120,7 +120,10 @@ struct notify_ctl {
 
 struct notify_ctx {
 	const struct policy *p;
-	const struct pin_table *pins;
+	const struct pin_table *pins; /* &pinned */
+	struct pin_table pinned;    /* the caller's pins, and the wildcard
+				       names pinned since (dns on) */
+	int pin_fd;                 /* to the proxy: struct proxy_pin, or -1 */
 	int log_fd;                 /* JSON Lines; -1: none */
 	int epfd, sigfd, ctl_fd;
 	int ptrace_cap;             /* CAP_SYS_PTRACE held (see read_begin) */
@@ -154,7 +157,8 @@ struct notify_ctx {
 	struct ident_who cur;
 };
 
-/* Prepare n: policy and pins stay the caller's and must outlive n. pins
+/* Prepare n: the policy stays the caller's and must outlive n; pins are
+ * copied (n->pinned: wildcard names the proxy pins later join them), and
  * may be NULL (no pinned names). log_fd < 0 logs nothing. 0 or -errno. */
 int notify_init(struct notify_ctx *n, const struct policy *p,
 		const struct pin_table *pins, int log_fd);

@@ -87,7 +87,7 @@ enum { L_NONE, L_HEAD, L_DNS, L_CONNECT, L_IDLE, L_HELLO, L_LINGER, L_UPREPLY,
        L__N };
 /* What a direction does with its source. */
 enum { M_SPLICE, M_HELLO, M_LENGTH, M_CHUNKED, M_STOP, M_RESP };
-enum { T_LISTEN = 1, T_SIGNAL, T_DNS, T_CLIENT, T_UP };
+enum { T_LISTEN = 1, T_SIGNAL, T_DNS, T_CLIENT, T_UP, T_PIN };
 
 struct dir {
 	int pr, pw;             /* the pipe */
@@ -129,6 +129,7 @@ struct dnsq {
 	uint16_t id[2];         /* A, AAAA */
 	uint8_t done[2];
 	int tries, n, rcode;
+	uint8_t sup;            /* the supervisor asked (proxy_pin) */
 	int64_t deadline;       /* of this try */
 	struct sb_ip ips[DNSQ_IPS];
 	char name[SB_HOST_MAX + 1];
@@ -1814,6 +1815,8 @@ static int dnsq_send(struct proxy *p, int i)
 	return 0;
 }
 
+static void pin_answer(struct proxy *p, const char *name, int err);
+
 /* The lookup is over: freeze what it found (never to be resolved
  * again), and let the connections waiting for it go on. */
 static void dnsq_finish(struct proxy *p, int i, int err)
@@ -1828,6 +1831,8 @@ static void dnsq_finish(struct proxy *p, int i, int err)
 		err = pin_commit(p->dyn, q->name, 0, q->ips, q->n, 1, NULL);
 	else if (!err)
 		err = q->rcode == DNS_R_NXDOMAIN ? -ENXIO : -ENODATA;
+	if (q->sup)
+		pin_answer(p, q->name, err);
 	q->name[0] = 0; /* the slot is free */
 	buf_puts(&b, "host allowed but could not be pinned: ");
 	buf_puts(&b, err == -ENOSPC ? "pin table full" : dns_strerror(err));
@@ -1906,29 +1911,54 @@ static void dns_tick(struct proxy *p)
 	}
 }
 
-/* Pin c's host now: the hosts file, or a lookup joined or started. */
-static void dns_start(struct proxy *p, struct conn *c)
+/* Pin name now from the hosts file (1), or join or start its lookup
+ * (0, *qi). -ENOENT: no resolver configured; -EBUSY: DNSQ_MAX lookups
+ * already; -EIO: no query could be sent; pin_commit's codes. */
+static int dnsq_begin(struct proxy *p, const char *name, int *qi)
 {
 	const struct dns_conf *d = p->cfg->dns;
 	struct sb_ip ips[DNSQ_IPS];
+	size_t len = strlen(name);
 	int free = -1, n, r;
 
-	if (!d) {
-		deny(p, c, 403, "host allowed but not pinned");
-		return;
-	}
+	if (!d)
+		return -ENOENT;
+	if (len >= sizeof(p->q[0].name))
+		return -EINVAL;
 	for (int i = 0; i < DNSQ_MAX; i++) {
-		if (p->q[i].name[0] && !strcmp(p->q[i].name, c->host)) {
-			c->dnsq = (uint8_t)i;
-			goto wait;
+		if (p->q[i].name[0] && !strcmp(p->q[i].name, name)) {
+			*qi = i;
+			return 0;
 		}
 		if (!p->q[i].name[0] && free < 0)
 			free = i;
 	}
-	n = d->hosts ? dns_hosts_lookup(d->hosts, c->host, ips, DNSQ_IPS) : 0;
+	n = d->hosts ? dns_hosts_lookup(d->hosts, name, ips, DNSQ_IPS) : 0;
 	if (n > 0) {
-		r = pin_commit(p->dyn, c->host, 0, ips, n, 1, NULL);
-		c->pin = r ? NULL : pin_find(p->dyn, c->host, c->port);
+		r = pin_commit(p->dyn, name, 0, ips, n, 1, NULL);
+		return r < 0 ? r : 1;
+	}
+	if (free < 0)
+		return -EBUSY;
+	memset(&p->q[free], 0, sizeof(p->q[free]));
+	p->q[free].fd = -1;
+	memcpy(p->q[free].name, name, len + 1);
+	if (dnsq_send(p, free) < 0) {
+		close_fd(&p->q[free].fd);
+		p->q[free].name[0] = 0;
+		return -EIO;
+	}
+	*qi = free;
+	return 0;
+}
+
+/* Pin c's host now: the hosts file, or a lookup joined or started. */
+static void dns_start(struct proxy *p, struct conn *c)
+{
+	int qi = 0, r = dnsq_begin(p, c->host, &qi);
+
+	if (r == 1) {
+		c->pin = pin_find(p->dyn, c->host, c->port);
 		if (!c->pin) {
 			deny(p, c, 403, "host allowed but could not be pinned");
 			return;
@@ -1937,23 +1967,96 @@ static void dns_start(struct proxy *p, struct conn *c)
 		try_next(p, c);
 		return;
 	}
-	if (free < 0) {
+	if (r == -ENOENT) {
+		deny(p, c, 403, "host allowed but not pinned");
+		return;
+	}
+	if (r == -EBUSY) {
 		deny(p, c, 503, "too many names being resolved");
 		return;
 	}
-	memset(&p->q[free], 0, sizeof(p->q[free]));
-	p->q[free].fd = -1;
-	memcpy(p->q[free].name, c->host, sizeof(c->host));
-	if (dnsq_send(p, free) < 0) {
-		close_fd(&p->q[free].fd);
-		p->q[free].name[0] = 0;
+	if (r == -EIO) {
 		fail(p, c, 502, "unable to query the resolver");
 		return;
 	}
-	c->dnsq = (uint8_t)free;
-wait:
+	if (r < 0) {
+		deny(p, c, 403, "host allowed but could not be pinned");
+		return;
+	}
+	c->dnsq = (uint8_t)qi;
 	c->state = CS_DNS;
 	tl_add(p, c, L_DNS);
+}
+
+/* The frozen addresses of name for the supervisor (struct proxy_pin), or
+ * why there are none. Never waits: a full channel loses the answer, and
+ * the supervisor's own deadline answers the sandbox SERVFAIL. */
+static void pin_answer(struct proxy *p, const char *name, int err)
+{
+	struct proxy_pin m;
+	const struct pin *pn = NULL;
+	size_t len = strlen(name);
+
+	memset(&m, 0, sizeof(m));
+	if (len >= sizeof(m.name))
+		return;
+	memcpy(m.name, name, len + 1);
+	if (!err) {
+		if (p->cfg->pins)
+			pn = pin_find(p->cfg->pins, name, 0);
+		if (!pn)
+			pn = pin_find(p->dyn, name, 0);
+		if (!pn)
+			err = -ENODATA;
+	}
+	m.err = err;
+	if (pn) {
+		m.nips = pn->nips;
+		memcpy(m.ips, pn->ips, sizeof(m.ips));
+	}
+	(void)send(p->cfg->pin_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* The supervisor asks for names the sandbox looked up (dns on): one of
+ * our tables, or a lookup of ours, joined with any CONNECT waiting for
+ * the same name. A name no entry allows gets -EACCES: the supervisor
+ * asks only for wildcard entries' names, this is a second look. */
+static void on_pin(struct proxy *p, uint32_t events)
+{
+	for (int k = 0; k < 64; k++) {
+		struct proxy_pin m;
+		ssize_t n = recv(p->cfg->pin_fd, &m, sizeof(m), MSG_DONTWAIT);
+		int qi = 0, r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && !(events & (EPOLLHUP | EPOLLERR)))
+			return;
+		if (n <= 0) {
+			/* The supervisor is gone: nobody will ask again. */
+			(void)epoll_ctl(p->ep, EPOLL_CTL_DEL, p->cfg->pin_fd,
+					NULL);
+			return;
+		}
+		if (n != (ssize_t)sizeof(m))
+			continue;
+		m.name[sizeof(m.name) - 1] = 0;
+		if (!m.name[0] ||
+		    !policy_host_for(p->pol, POLICY_ANY_EXE, m.name)) {
+			pin_answer(p, m.name, -EACCES);
+			continue;
+		}
+		if ((p->cfg->pins && pin_find(p->cfg->pins, m.name, 0)) ||
+		    pin_find(p->dyn, m.name, 0)) {
+			pin_answer(p, m.name, 0);
+			continue;
+		}
+		r = dnsq_begin(p, m.name, &qi);
+		if (r == 0)
+			p->q[qi].sup = 1;
+		else
+			pin_answer(p, m.name, r > 0 ? 0 : r);
+	}
 }
 
 /* ---- the request ---- */
@@ -2588,6 +2691,9 @@ static void loop(struct proxy *p)
 			case T_DNS:
 				on_dns(p, (int)(u >> 3) & (DNSQ_MAX - 1));
 				break;
+			case T_PIN:
+				on_pin(p, ev[i].events);
+				break;
 			default:
 				on_conn_event(p, u, ev[i].events);
 			}
@@ -2618,6 +2724,7 @@ void proxy_cfg_init(struct proxy_cfg *c)
 	c->dns_ms = 5000;
 	c->who = 1;
 	c->who_fd = -1;
+	c->pin_fd = -1;
 	c->listen_ip.family = 4;
 	c->listen_ip.a[0] = 127;
 	c->listen_ip.a[3] = 1;
@@ -2760,6 +2867,8 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	r = ep_add(p, p->lfd, EPOLLIN, T_LISTEN);
 	if (r == 0)
 		r = ep_add(p, p->sfd, EPOLLIN, T_SIGNAL);
+	if (r == 0 && cfg->pin_fd >= 0)
+		r = ep_add(p, cfg->pin_fd, EPOLLIN, T_PIN);
 	if (r < 0)
 		return r;
 	/* Optional: without them, fewer log fields, or no EMFILE relief. */

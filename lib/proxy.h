@@ -110,6 +110,10 @@ struct proxy_cfg {
 	 * head read within connect_ms (at most HTTP_HEAD_MAX bytes); a
 	 * refusal is a 502 naming it. */
 	const struct upstream *up;
+	/* The supervisor's questions for names a wildcard entry allows
+	 * (struct proxy_pin, both ways on a SOCK_DGRAM UNIX socketpair
+	 * sb-exec makes; notify_ctx.pin_fd), or -1. */
+	int pin_fd;
 };
 
 /* What the supervisor tells the proxy of each connection it makes to the
@@ -134,6 +138,22 @@ struct proxy_who {
 	struct sb_ip dst;
 	uint16_t dport;
 	uint8_t transparent;
+};
+
+/* "dns on" and wildcard entries: the sandbox asks for a name a wildcard
+ * entry allows before anything pinned it. One table must hold it, or the
+ * address the answerer gives would not be the one the proxy checks a
+ * transparent connection against (or, later, a CONNECT): the proxy's,
+ * which pins such names on first use already. The supervisor sends the
+ * name (err 0, nips 0); the proxy answers from its tables, or after a
+ * lookup of its own (the hosts file, then the resolvers), with the
+ * frozen addresses, or err < 0 (dns_strerror; -EACCES: no entry allows
+ * the name). The sandbox holds neither end. */
+struct proxy_pin {
+	int32_t err;
+	uint8_t nips;
+	struct sb_ip ips[PIN_MAX_IPS];
+	char name[SB_HOST_MAX + 1];
 };
 
 /* The defaults above; pol, pins and the listener left for the caller. */
