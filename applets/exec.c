@@ -310,31 +310,48 @@ static void set_layer(struct exec_ctx *c, int ly, int fatal, ...)
 
 /* May this process stack seccomp filters, and one with a listener? The
  * kernel and the runtime's own profile both decide (a runtime may refuse
- * what the kernel has), so a forked child tries: 0 both work; else the
- * exit status says which failed and its errno. */
-static int seccomp_try(void)
+ * what the kernel has), so a thread of ours tries: a filter and
+ * no_new_privs are the calling thread's alone (no TSYNC), and go with it
+ * when it ends. A thread costs a fraction of a fork (a fork copies our
+ * page tables and is waited for). 0 both work; else 0x7f (no test), the
+ * errno of the first filter, or 0x80 | the errno of the listener's. */
+static void *seccomp_try_thread(void *arg)
 {
 	static const struct sock_filter allow[] = {
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog fp = { 1, (struct sock_filter *)allow };
-	int st, r;
-	pid_t p = fork();
+	int *res = arg, r;
 
-	if (p < 0)
-		return -1;
-	if (p == 0) {
-		if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
-			_exit(0x7f);
-		if ((r = sys_seccomp_filter(0, &fp)) < 0)
-			_exit(-r & 0x7f);
-		r = sys_seccomp_filter(SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
-		_exit(r < 0 ? 0x80 | (-r & 0x7f) : 0);
+	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0) {
+		*res = 0x7f;
+		return NULL;
 	}
-	while (waitpid(p, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if ((r = sys_seccomp_filter(0, &fp)) < 0) {
+		*res = -r & 0x7f;
+		return NULL;
+	}
+	r = sys_seccomp_filter(SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+	if (r >= 0)
+		close(r);
+	*res = r < 0 ? 0x80 | (-r & 0x7f) : 0;
+	return NULL;
+}
+
+static int seccomp_try(void)
+{
+	pthread_attr_t at;
+	pthread_t th;
+	int res = 0x7f, r;
+
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 64 << 10);
+	r = pthread_create(&th, &at, seccomp_try_thread, &res);
+	pthread_attr_destroy(&at);
+	if (r)
+		return -1;
+	pthread_join(th, NULL);
+	return res;
 }
 
 /* Which seccomp tiers this process has: c->seccomp (filters at all) and
@@ -1009,10 +1026,14 @@ static int drop_caps(void)
 		return -errno;
 	if (!(d[0].permitted | d[1].permitted | d[0].effective | d[1].effective))
 		return 0;
+	/* EINVAL: past the kernel's last capability, so past them all. */
 	for (int cap = 0; cap < 64; cap++)
-		if (sys_prctl(PR_CAPBSET_DROP, (unsigned)cap, 0, 0) < 0 &&
-		    errno != EINVAL && errno != EPERM)
-			return -errno;
+		if (sys_prctl(PR_CAPBSET_DROP, (unsigned)cap, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
+			if (errno != EPERM)
+				return -errno;
+		}
 	sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0);
 	memset(d, 0, sizeof(d));
 	return sys_capset(&h, d);
