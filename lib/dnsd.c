@@ -323,9 +323,9 @@ int dnsd_answer_by(const struct policy *p, const struct pin_table *pins,
 		 * other name does not exist for the sandbox. */
 		int ok = !q.odd && q.name[0] && p;
 
-		info->wildcard = ok && policy_host_for(p, exe, q.name);
+		info->wildcard = ok && policy_pins_later(p, exe, q.name);
 		info->forbin = ok && !info->wildcard && p->nfrom &&
-			       policy_host_for(p, POLICY_ANY_EXE, q.name);
+			       policy_pins_later(p, POLICY_ANY_EXE, q.name);
 		rcode = info->wildcard ? DNS_R_SERVFAIL : DNS_R_NXDOMAIN;
 	}
 	if (pn && p && p->nfrom && !policy_host_for(p, exe, q.name)) {
@@ -585,13 +585,22 @@ static void log_query(struct notify_ctx *n, pid_t tid, const char *proto,
 	log_s(&e, "rcode", rcode_name(in->rcode));
 	log_i(&e, "answers", in->naddrs);
 	log_s(&e, "layer", "dns");
-	if (in->pin_err) {
-		buf_puts(&b, "allowed, but could not be pinned: ");
-		buf_puts(&b, in->pin_err == -ETIMEDOUT ? "no answer from the "
-			     "proxy in time" : dns_strerror(in->pin_err));
-	} else {
-		buf_puts(&b, "allowed, but not pinned (no proxy of sb's to "
-			     "pin it, or too many names at once)");
+	buf_puts(&b, "allowed, but could not be pinned: ");
+	switch (in->pin_err) {
+	case -ENOTCONN:
+		buf_puts(&b, "no proxy of sb's to pin it (--no-proxy)");
+		break;
+	case -ENOSPC:
+		buf_puts(&b, "too many names being pinned at once");
+		break;
+	case -E2BIG:
+		buf_puts(&b, "a query too large to hold meanwhile");
+		break;
+	case -ETIME:
+		buf_puts(&b, "no answer from the proxy in time");
+		break;
+	default:
+		buf_puts(&b, dns_strerror(in->pin_err));
 	}
 	buf_str(&b);
 	log_s(&e, "reason", ok ? "answered from the pinned table" :
@@ -912,7 +921,7 @@ static int answer_query(struct notify_ctx *n, int i, const uint8_t *q,
 		return -1;
 	}
 	if (in.wildcard && !asked &&
-	    wait_add(n, i, -1, in.name, q, qlen, from, flen))
+	    (pin_err = wait_add(n, i, -1, in.name, q, qlen, from, flen)) == 0)
 		return 0;           /* answered when the proxy has pinned it */
 	pin_failed(out, &in, pin_err);
 	if (n->p->nfrom)
@@ -1535,8 +1544,9 @@ static void tcp_event(struct notify_ctx *n, int c)
 					return;
 				}
 				if (in.wildcard && !t->asked &&
-				    wait_add(n, -1, c, in.name, NULL, 0, NULL,
-					     0)) {
+				    (t->pin_err = wait_add(n, -1, c, in.name,
+							   NULL, 0, NULL,
+							   0)) == 0) {
 					t->parked = 1;
 					return;
 				}
@@ -1578,8 +1588,9 @@ static int busy(const struct dnsd_wait *w)
 	return w->sock >= 0 || w->tcp >= 0;
 }
 
-/* 1: parked (answered later), 0: answer now (no proxy of ours to ask,
- * no room, the proxy unreachable, a query too large to keep). */
+/* 0: parked (answered later); else answer now, and say why: -ENOTCONN
+ * no proxy of ours to ask, -ENOSPC no room, -E2BIG a query too large to
+ * keep, -errno the proxy unreachable. */
 static int wait_add(struct notify_ctx *n, int sock, int tcp,
 		    const char *name, const uint8_t *q, size_t qlen,
 		    const uint8_t *from, int flen)
@@ -1588,9 +1599,11 @@ static int wait_add(struct notify_ctx *n, int sock, int tcp,
 	int asked = 0;
 	size_t nl = strlen(name);
 
-	if (n->pin_fd < 0 || qlen > sizeof(w->q) || nl >= SB_HOST_MAX + 1 ||
-	    flen > (int)sizeof(w->from))
-		return 0;
+	if (n->pin_fd < 0)
+		return -ENOTCONN;
+	if (qlen > sizeof(n->dns.waits[0].q) || nl >= SB_HOST_MAX + 1 ||
+	    flen > (int)sizeof(n->dns.waits[0].from))
+		return -E2BIG;
 	for (int k = 0; k < DNSD_WAITS; k++) {
 		struct dnsd_wait *x = &n->dns.waits[k];
 
@@ -1600,11 +1613,13 @@ static int wait_add(struct notify_ctx *n, int sock, int tcp,
 			w = x;
 	}
 	if (!w)
-		return 0;
+		return -ENOSPC;
 	if (!n->dns.pin_watched) {
-		if (sys_epoll_add(n->epfd, n->pin_fd, EPOLLIN,
-				  tag(n, IDX_PIN)) < 0)
-			return 0;
+		int r = sys_epoll_add(n->epfd, n->pin_fd, EPOLLIN,
+				      tag(n, IDX_PIN));
+
+		if (r < 0)
+			return r;
 		n->dns.pin_watched = 1;
 	}
 	if (!asked) {
@@ -1614,7 +1629,7 @@ static int wait_add(struct notify_ctx *n, int sock, int tcp,
 		memcpy(m.name, name, nl + 1);
 		if (send(n->pin_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 		    (ssize_t)sizeof(m))
-			return 0;
+			return errno ? -errno : -EIO;
 	}
 	memset(w, 0, sizeof(*w));
 	w->sock = (int16_t)sock;
@@ -1627,22 +1642,31 @@ static int wait_add(struct notify_ctx *n, int sock, int tcp,
 		memcpy(w->from, from, (size_t)flen);
 	memcpy(w->name, name, nl + 1);
 	w->deadline = now_ms() + DNSD_WAIT_MS;
-	return 1;
+	return 0;
 }
 
 /* The proxy has said for name (err 0: pinned now): every query waiting
- * for it is answered, from the table as it is now. */
+ * for it is answered, from the table as it is now. All of them leave the
+ * table first: a connection resumed here may park a query of its own for
+ * the name, which must then be asked anew, not join one answered. */
 static void wait_over(struct notify_ctx *n, const char *asked, int err)
 {
 	char name[SB_HOST_MAX + 2];
+	static struct dnsd_wait ws[DNSD_WAITS];   /* the loop is ours alone */
+	int nw = 0;
 
 	memcpy(name, asked, sizeof(name));    /* asked may be a wait's */
 	for (int k = 0; k < DNSD_WAITS; k++) {
-		struct dnsd_wait w = n->dns.waits[k];
+		struct dnsd_wait *x = &n->dns.waits[k];
 
-		if (!busy(&w) || strcmp(w.name, name))
+		if (!busy(x) || strcmp(x->name, name))
 			continue;
-		n->dns.waits[k].sock = n->dns.waits[k].tcp = -1;
+		ws[nw++] = *x;
+		x->sock = x->tcp = -1;
+	}
+	for (int k = 0; k < nw; k++) {
+		struct dnsd_wait w = ws[k];
+
 		if (w.sock >= 0 && n->dns.socks[w.sock].t >= 0) {
 			(void)answer_query(n, w.sock, w.q, w.qlen, w.from,
 					   w.flen, 1, err);
@@ -1778,6 +1802,6 @@ void dnsd_sweep(struct notify_ctx *n, int64_t now)
 		struct dnsd_wait *w = &n->dns.waits[k];
 
 		if ((w->sock >= 0 || w->tcp >= 0) && now >= w->deadline)
-			wait_over(n, w->name, -ETIMEDOUT);
+			wait_over(n, w->name, -ETIME);
 	}
 }

@@ -252,6 +252,27 @@ int policy_host_for(const struct policy *p, const char *exe,
 	return 0;
 }
 
+int policy_pins_later(const struct policy *p, const char *exe,
+		      const char *host)
+{
+	const struct dest *tabs[3] = { p->allow, p->direct, p->from };
+	int ns[3] = { p->nallow, p->ndirect, p->nfrom };
+
+	for (int t = 0; t < 3; t++)
+		for (int i = 0; i < ns[t]; i++) {
+			const struct dest *d = &tabs[t][i];
+
+			if (d->kind != DEST_WILD ||
+			    !dest_match_host(d, host, d->port) ||
+			    (t == 2 && !bin_ok(p, p->from_bins[i], exe)))
+				continue;
+			if (t == 1 || (t == 2 && p->from_direct[i]) ||
+			    !policy_via_upstream(p, host, NULL, d->port))
+				return 1;
+		}
+	return 0;
+}
+
 void policy_format_from(const struct policy *p, struct buf *b)
 {
 	char d[SB_HOST_MAX + 16];

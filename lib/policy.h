@@ -170,6 +170,11 @@ int policy_ip_ok_by(const struct policy *p, const char *exe, int tabs,
  * curl). */
 int policy_host_for(const struct policy *p, const char *exe,
 		    const char *host);
+/* Is host a name a wildcard entry for exe allows, and one sb pins itself
+ * on first use (dns on: the answerer asks the proxy to), not one the
+ * upstream proxy resolves (policy_via_upstream)? */
+int policy_pins_later(const struct policy *p, const char *exe,
+		      const char *host);
 /* The from entries in the policy format, appended to b (policy_format). */
 struct buf;
 void policy_format_from(const struct policy *p, struct buf *b);

@@ -2042,7 +2042,7 @@ static void on_pin(struct proxy *p, uint32_t events)
 			continue;
 		m.name[sizeof(m.name) - 1] = 0;
 		if (!m.name[0] ||
-		    !policy_host_for(p->pol, POLICY_ANY_EXE, m.name)) {
+		    !policy_pins_later(p->pol, POLICY_ANY_EXE, m.name)) {
 			pin_answer(p, m.name, -EACCES);
 			continue;
 		}

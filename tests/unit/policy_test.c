@@ -164,6 +164,25 @@ int main(void)
 	CHECK(policy_directive(&P, "allow", "bad host:443", &E) < 0);
 	CHECK(policy_directive(&P, "ro", "/x\nrw /", &E) < 0);
 
+	/* Names sb pins on first use (dns on): a wildcard's, for the binary
+	 * its entry is for, and not those the upstream resolves. */
+	CHECK(parse("allow *.w.test:443 x.test:443\ndirect *.d.test:5432\n"
+		    "allow *.f.test:443 from /usr/bin/curl\n") == 0);
+	CHECK(policy_pins_later(&P, NULL, "a.w.test"));
+	CHECK(policy_pins_later(&P, NULL, "a.b.d.test"));
+	CHECK(!policy_pins_later(&P, NULL, "w.test"));
+	CHECK(!policy_pins_later(&P, NULL, "x.test"));   /* pinned ahead */
+	CHECK(!policy_pins_later(&P, NULL, "a.other.test"));
+	CHECK(policy_pins_later(&P, "/usr/bin/curl", "a.f.test"));
+	CHECK(!policy_pins_later(&P, "/usr/bin/python3", "a.f.test"));
+	CHECK(policy_pins_later(&P, POLICY_ANY_EXE, "a.f.test"));
+	CHECK(parse("upstream http://127.0.0.1:3129\nallow *.w.test:443\n"
+		    "direct *.d.test:5432\nupstream-except *.e.test\n"
+		    "allow *.e.test:443\n") == 0);
+	CHECK(!policy_pins_later(&P, NULL, "a.w.test"));  /* the upstream's */
+	CHECK(policy_pins_later(&P, NULL, "a.d.test"));
+	CHECK(policy_pins_later(&P, NULL, "a.e.test"));
+
 	if (fails)
 		fprintf(stderr, "%d checks failed\n", fails);
 	return fails != 0;
