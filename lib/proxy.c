@@ -69,6 +69,7 @@
 #define PUMP_BUDGET (1 << 20)   /* bytes a direction moves before yielding */
 #define BIG_PIPE (1 << 20)
 #define BIG_PIPES 16
+#define PIPE_POOL 64            /* empty pipes kept for the next tunnels */
 #define BULK (48 << 10)
 #define SPLICE_MAX (1 << 20)
 #define LINGER_MS 2000
@@ -154,6 +155,8 @@ struct proxy {
 	int64_t accept_resume;  /* listener disarmed until then (EMFILE) */
 	int accept_paused, emfile_said;
 	int max, used, nconns, bigpipes;
+	int npipes;             /* pipes[]: empty, default-sized, ours */
+	int pipes[PIPE_POOL][2];
 	uint32_t freelist;
 	uint32_t nlseq;
 	int64_t now;
@@ -234,14 +237,27 @@ static uint64_t ev_data(struct proxy *p, struct conn *c, int tag)
 	       (uint64_t)tag;
 }
 
-/* A connection's two splice pipes, back to the kernel. */
+/* A connection's two splice pipes: kept for the next tunnel when empty
+ * and of the default size (two syscalls saved, four closes), else back
+ * to the kernel. Every pipe counts against the connection budget that
+ * fit_fds made, kept or not: a kept one was a tunnel's, and the next
+ * tunnel takes it before it makes one. */
 static void close_pipes(struct proxy *p, struct conn *c)
 {
 	for (int k = 0; k < 2; k++) {
-		close_fd(&c->d[k].pr);
-		close_fd(&c->d[k].pw);
-		p->bigpipes -= c->d[k].big;
-		c->d[k].big = 0;
+		struct dir *d = &c->d[k];
+
+		if (d->pr >= 0 && d->pw >= 0 && !d->inpipe && !d->big &&
+		    p->npipes < PIPE_POOL) {
+			p->pipes[p->npipes][0] = d->pr;
+			p->pipes[p->npipes++][1] = d->pw;
+			d->pr = d->pw = -1;
+		}
+		close_fd(&d->pr);
+		close_fd(&d->pw);
+		p->bigpipes -= d->big;
+		d->big = 0;
+		d->inpipe = 0;
 	}
 }
 
@@ -1085,15 +1101,21 @@ static void pend_add(struct proxy *p, struct conn *c)
 	p->pend[(p->pend_head + p->pend_n++) % (uint32_t)p->max] = idx_of(p, c);
 }
 
-static int make_pipes(struct conn *c)
+static int make_pipes(struct proxy *p, struct conn *c)
 {
 	for (int k = 0; k < 2; k++) {
 		int fds[2];
 
-		if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
+		if (p->npipes > 0) {
+			p->npipes--;
+			fds[0] = p->pipes[p->npipes][0];
+			fds[1] = p->pipes[p->npipes][1];
+		} else if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0) {
 			return -errno;
+		}
 		c->d[k].pr = fds[0];
 		c->d[k].pw = fds[1];
+		c->d[k].inpipe = 0;
 	}
 	return 0;
 }
@@ -1453,7 +1475,7 @@ static void deny_internal(struct proxy *p, struct conn *c, const char *host,
  * plain splice), origin to client spliced. -1: c is freed. */
 static int tunnel_pipes(struct proxy *p, struct conn *c, uint8_t up)
 {
-	if (make_pipes(c) < 0) {
+	if (make_pipes(p, c) < 0) {
 		p->failed++;
 		ev_log(p, c, "error", 0, "unable to make pipes", NULL);
 		conn_free(p, c, 1);
@@ -1506,7 +1528,7 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 		    http_parse_request(p->head, c->head_len, &p->req) < 0 ||
 		    (r = http_forward_head(p->head, &p->req, p->out,
 					   sizeof(p->out))) < 0 ||
-		    make_pipes(c) < 0 ||
+		    make_pipes(p, c) < 0 ||
 		    write(c->d[0].pw, p->out, (size_t)r) != r ||
 		    recv(c->cfd, p->head, c->head_len, 0) != c->head_len) {
 			fail(p, c, 502, "unable to forward the request head");
@@ -2888,6 +2910,11 @@ static void teardown(struct proxy *p)
 	close_fd(&p->sfd);
 	close_fd(&p->nl);
 	close_fd(&p->reserve);
+	while (p->npipes > 0) {
+		p->npipes--;
+		close_fd(&p->pipes[p->npipes][0]);
+		close_fd(&p->pipes[p->npipes][1]);
+	}
 	for (int i = 0; i < DNSQ_MAX; i++)
 		close_fd(&p->q[i].fd);
 	if (p->dyn)
