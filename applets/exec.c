@@ -1078,9 +1078,11 @@ static pid_t child_stand_in(int *hold)
 	return k;
 }
 
-/* The notify filter goes in before the deny filter; its listener reaches
- * the parent over the socketpair (sendmsg is not notified), and we keep no
- * copy: a command holding its own listener could approve its own calls. */
+/* The filters go in here, as one program with the listener (the deny
+ * list refuses nothing this and child() call after it); the listener
+ * reaches the parent over the socketpair (sendmsg is not notified), and
+ * we keep no copy: a command holding its own listener could approve its
+ * own calls. */
 static void child_notify(struct exec_ctx *c, int errfd)
 {
 	unsigned fl = SECCOMP_FILTER_FLAG_NEW_LISTENER;
@@ -1092,10 +1094,10 @@ static void child_notify(struct exec_ctx *c, int errfd)
 		child_fail(errfd, CE_NOTIFY, (int)k);
 	/* Killable wait (5.19): once the supervisor has the notification, a
 	 * signal no longer re-sends it (the application would see EISCONN). */
-	lfd = sc_load(&c->sc.main, fl |
+	lfd = sc_load(&c->sc.one, fl |
 		      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
 	if (lfd == -EINVAL)
-		lfd = sc_load(&c->sc.main, fl);
+		lfd = sc_load(&c->sc.one, fl);
 	if (lfd < 0)
 		child_fail(errfd, CE_NOTIFY, lfd);
 	if ((r = sys_send_fd(c->nsock[1], lfd, 'L')) < 0 ||
@@ -1138,11 +1140,10 @@ static void child(struct exec_ctx *c, int errfd, const sigset_t *old)
 		child_fail(errfd, CE_LANDLOCK, r);
 	if (c->notify)
 		child_notify(c, errfd);
-	/* The deny filter is applied last: nothing after it needs what it
-	 * refuses. Without seccomp at all (best-effort), neither. */
-	if (c->seccomp && !c->notify && (r = sc_load(&c->sc.main, 0)) < 0)
-		child_fail(errfd, CE_SECCOMP, r);
-	if (c->seccomp && (r = sc_load(&c->sc.deny, 0)) < 0)
+	/* The filters go in last, as one program (lib/filter.c build_one):
+	 * nothing after them needs what they refuse. Without seccomp at all
+	 * (best-effort), neither. */
+	if (c->seccomp && !c->notify && (r = sc_load(&c->sc.one, 0)) < 0)
 		child_fail(errfd, CE_SECCOMP, r);
 	/* Only 0, 1, 2 reach the command: the rest is close-on-exec. */
 	if (c->ll.fd >= 0)

@@ -19,6 +19,9 @@ struct sc_plan {
 	struct sc_prog main;     /* hand-written: socket(), connect() (the
 				    supervisor's notifications), listen(),
 				    personality() */
+	struct sc_prog one;      /* both as one program, what the command
+				    gets: deny's verdict, and where it
+				    allows, main's (see seccomp_build) */
 };
 
 /* Build the filters for p; notify: connect() and Internet socket()
