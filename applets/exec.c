@@ -164,6 +164,8 @@ struct exec_ctx {
 	int child_err_said;           /* the child's failure is said already */
 	int sealed;                   /* nothing may leave: no helpers */
 	int super_thread;             /* the supervisor is our thread (Yama) */
+	int sp;                       /* to our forked supervisor, which waits
+					 on it for the listener; or -1 */
 	int super_end;                /* its pipe: EOF when it ends, or -1 */
 	int who[2];                   /* supervisor -> proxy: who clients are */
 	int pinch[2];                 /* and names to pin (wildcards, dns on) */
@@ -1259,22 +1261,17 @@ static int start_proxy(struct exec_ctx *c)
 	return 0;
 }
 
-/* Our own supervisor, forked. Before anything runs it reads the child's
- * stand-in (child_stand_in) as it will read the command, and says how,
- * or why it cannot: a supervisor that cannot read would refuse every
- * connect() while the report said it was active. 0, or -errno after
- * saying why (enforce), or 0 after a degrade event (best-effort). */
-/* The supervisor's start, in its process or thread: set up, read the
- * stand-in, say how (a byte on vp: -1 process_vm_readv, -2 /proc, or an
- * errno value). Returns 0 to go on to notify_run, -1 to stop. */
-static int supervisor_begin(struct exec_ctx *c, struct notify_ctx *n,
-			    int lfd, pid_t stand_in, int vp)
+/* Our own supervisor, a process or a thread. Before anything runs it
+ * reads the child's stand-in (child_stand_in) as it will read the
+ * command, and says how, or why it cannot: a supervisor that cannot read
+ * would refuse every connect() while the report said it was active. */
+
+/* Its set-up, before the listener exists. 0, or -1 after saying why. */
+static int supervisor_init(struct exec_ctx *c, struct notify_ctx *n)
 {
 	int r;
-	char how;
 
-	if ((r = notify_init(n, &c->pol, &c->pins, c->log_fd)) < 0 ||
-	    (r = notify_add_listener(n, lfd)) < 0) {
+	if ((r = notify_init(n, &c->pol, &c->pins, c->log_fd)) < 0) {
 		fail(c, "unable to start the supervisor", 0, r);
 		return -1;
 	}
@@ -1285,6 +1282,24 @@ static int supervisor_begin(struct exec_ctx *c, struct notify_ctx *n,
 	if (c->uid >= 0 && geteuid() == 0 && (uid_t)c->uid != 0 &&
 	    (r = notify_target_ids(n, (uid_t)c->uid, (gid_t)c->gid)) < 0) {
 		fail(c, "unable to take the command's uid to read it", 0, r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The listener, then the read test, said on vp (a byte: -1
+ * process_vm_readv, -2 /proc, or an errno value). init: supervisor_init
+ * is still to do (the thread). 0 to go on to notify_run, -1 to stop. */
+static int supervisor_begin(struct exec_ctx *c, struct notify_ctx *n,
+			    int lfd, pid_t stand_in, int vp, int init)
+{
+	int r;
+	char how;
+
+	if (init && supervisor_init(c, n) < 0)
+		return -1;
+	if ((r = notify_add_listener(n, lfd)) < 0) {
+		fail(c, "unable to start the supervisor", 0, r);
 		return -1;
 	}
 	if (stand_in > 0) {
@@ -1314,7 +1329,7 @@ static void *super_thread_main(void *arg)
 	static struct notify_ctx n;
 	struct super_thread *t = arg;
 
-	if (supervisor_begin(t->c, &n, t->lfd, t->stand_in, t->vp) == 0) {
+	if (supervisor_begin(t->c, &n, t->lfd, t->stand_in, t->vp, 1) == 0) {
 		n.no_signals = 1;
 		(void)notify_run(&n, -1);
 	}
@@ -1331,18 +1346,24 @@ static int yama_scope(void)
 	return n > 0 && b[0] >= '0' && b[0] <= '3' ? b[0] - '0' : -1;
 }
 
+/* Hand the listener to our supervisor (pre-forked, or a thread started
+ * here) and take its verdict. 0, or -errno after saying why (enforce),
+ * or 0 after a degrade event (best-effort). */
 static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 {
 	static struct super_thread st;
-	pid_t me = getpid();
 	int vp[2], r = 0;
 	char how;
 
-	if (pipe2(vp, O_CLOEXEC) < 0)
-		return fail(c, "unable to create a pipe", 0, errno), -errno;
-	if (yama_scope() == 1) {
+	if (c->sp < 0) {
+		/* Yama's ptrace_scope 1: only an ancestor may read the
+		 * command, so the supervisor is a thread of ours. */
 		pthread_attr_t at;
 		pthread_t th;
+
+		if (pipe2(vp, O_CLOEXEC) < 0)
+			return fail(c, "unable to create a pipe", 0, errno),
+			       -errno;
 
 		st = (struct super_thread){ c, lfd, vp[1], stand_in };
 		pthread_attr_init(&at);
@@ -1362,40 +1383,14 @@ static int fork_supervisor(struct exec_ctx *c, int lfd, pid_t stand_in)
 		c->super_end = vp[0];        /* EOF: the thread ended */
 		goto verdict;
 	}
-	c->super_pid = fork();
-	if (c->super_pid == 0) {
-		static struct notify_ctx n;
-
-		setsid();   /* as the proxy: out of reach of tty signals */
-		helper_bind_to(me);
-		sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd",
-			  0, 0);
-		close(vp[0]);
-		if (c->who[0] >= 0)
-			close(c->who[0]);
-		if (c->pinch[0] >= 0)
-			close(c->pinch[0]);
-		if (supervisor_begin(c, &n, lfd, stand_in, vp[1]) < 0)
-			_exit(EX_SB);
-		close(vp[1]);
-		close(lfd);
-		close(c->nsock[0]);
-		_exit(notify_run(&n, -1) < 0 ? EX_SB : 0);
-	}
-	close(vp[1]);
-	if (c->who[1] >= 0)
-		close(c->who[1]);        /* the supervisor's now */
-	if (c->pinch[1] >= 0)
-		close(c->pinch[1]);
-	c->who[1] = c->pinch[1] = -1;
-	if (c->super_pid < 0) {
-		r = -errno;
-		close(vp[0]);
-		return fail(c, "unable to fork the supervisor", 0, -r), r;
-	}
-	if (read_all(vp[0], &how, 1) < 0)
+	/* The forked one waits already (prefork_supervisor): the listener
+	 * and the stand-in's pid, then its verdict on the same socket. */
+	if (sys_send_fd(c->sp, lfd, 'L') < 0 ||
+	    write_all(c->sp, &stand_in, sizeof(stand_in)) < 0 ||
+	    read_all(c->sp, &how, 1) < 0)
 		how = 0;                       /* it died: it said why */
-	close(vp[0]);
+	close(c->sp);
+	c->sp = -1;
 verdict:
 	if (how == -1 || how == -2) {
 		c->mem_how = how == -1 ? "process_vm_readv" : "/proc/PID/mem";
@@ -1423,6 +1418,65 @@ verdict:
 	return r;
 }
 
+/* Our own supervisor, forked before the command's child, so that it sets
+ * up (notify_init) while the child does; it then waits on c->sp for the
+ * listener and the stand-in, and answers there with its verdict. Not
+ * with Yama's ptrace_scope 1 (a thread then, fork_supervisor), nor for a
+ * running sb-notifyd. It holds none of the pipes made after it (their
+ * EOFs are our signals). 0 or -errno, said. */
+static int prefork_supervisor(struct exec_ctx *c)
+{
+	int sp[2];
+	pid_t me = getpid();
+
+	if (!c->notify || c->notify_socket || yama_scope() == 1)
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return fail(c, "unable to create a socketpair", 0, errno),
+		       -errno;
+	c->super_pid = fork();
+	if (c->super_pid == 0) {
+		static struct notify_ctx n;
+		pid_t stand_in;
+		char b;
+		int lfd;
+
+		setsid();   /* as the proxy: out of reach of tty signals */
+		helper_bind_to(me);
+		sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd", 0, 0);
+		close(sp[0]);
+		if (c->who[0] >= 0)
+			close(c->who[0]);
+		if (c->pinch[0] >= 0)
+			close(c->pinch[0]);
+		if (supervisor_init(c, &n) < 0)
+			_exit(EX_SB);
+		lfd = sys_recv_fd(sp[1], &b);
+		if (lfd < 0 ||
+		    read_all(sp[1], &stand_in, sizeof(stand_in)) < 0)
+			_exit(0);       /* no command: sb-exec says why */
+		if (supervisor_begin(c, &n, lfd, stand_in, sp[1], 0) < 0)
+			_exit(EX_SB);
+		close(sp[1]);
+		close(lfd);
+		_exit(notify_run(&n, -1) < 0 ? EX_SB : 0);
+	}
+	close(sp[1]);
+	if (c->who[1] >= 0)
+		close(c->who[1]);        /* the supervisor's now */
+	if (c->pinch[1] >= 0)
+		close(c->pinch[1]);
+	c->who[1] = c->pinch[1] = -1;
+	if (c->super_pid < 0) {
+		int e = errno;
+
+		close(sp[0]);
+		return fail(c, "unable to fork the supervisor", 0, e), -e;
+	}
+	c->sp = sp[0];
+	return 0;
+}
+
 /* Receive the listener from the child and give it to a supervisor: our
  * own forked one, or a running sb-notifyd. 0, or -1 (the child then sees
  * the socketpair close and fails). */
@@ -1436,6 +1490,9 @@ static int start_supervisor(struct exec_ctx *c)
 	if (lfd < 0 || read_all(c->nsock[0], &stand_in, sizeof(stand_in)) < 0) {
 		if (lfd >= 0)
 			close(lfd);
+		if (c->sp >= 0)
+			close(c->sp);    /* our supervisor waits no more */
+		c->sp = -1;
 		return -1;   /* the child failed first: its error says why */
 	}
 	if (c->notify_socket) {
@@ -1899,6 +1956,10 @@ static int run(struct exec_ctx *c)
 	 * no copy of the pipes below (their EOFs are our signals). */
 	if ((code = start_proxy(c)) != 0)
 		return code;
+	if (prefork_supervisor(c) < 0) {
+		stop_helpers(c);
+		return EX_SB;
+	}
 	if (pipe2(ep, O_CLOEXEC) < 0)
 		return fail(c, "unable to create a pipe", 0, errno);
 	if (c->notify && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
@@ -2032,6 +2093,7 @@ static int exec_main(int argc, char **argv)
 	c->proxy_ready = -1;
 	c->super_end = -1;
 	c->who[0] = c->who[1] = c->pinch[0] = c->pinch[1] = -1;
+	c->sp = -1;
 	c->uid = c->gid = -1;
 	dns_conf_init(&c->dns);
 	opt_init(&s, argc, argv);

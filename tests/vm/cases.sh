@@ -159,3 +159,17 @@ if [ "$WHO" = root ]; then
 		  "unshare -p -f --mount-proc sb exec $(flag $m) -- sh -c '(sleep 0.2 &); (sleep 0.2 &); sleep 1; grep -l zombie /proc/[0-9]*/status 2>/dev/null | wc -l'"
 	done
 fi
+
+# ---- Yama ptrace_scope 1 (Ubuntu's default): the supervisor is a thread
+# of sb-exec, an ancestor of the command (root only: the sysctl) ----
+Y=/proc/sys/kernel/yama/ptrace_scope
+if [ "$WHO" = root ] && [ -w "$Y" ]; then
+	old=$(cat "$Y")
+	echo 1 >"$Y"
+	t "ptrace_scope 1: control, the loopback port answers" "ok" "vmt connect 127.0.0.1 8000"
+	for m in $modes; do
+		t "ptrace_scope 1: connect decided by a supervisor thread [$m]" "EACCES 1 2" \
+		  "sb exec $(flag $m) --allow 192.0.2.1:443 -- sh -c 'vmt connect 127.0.0.1 8000; echo \$?; ls /proc/\$PPID/task | wc -l'"
+	done
+	echo "$old" >"$Y"
+fi
