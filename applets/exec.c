@@ -1166,6 +1166,23 @@ static void helper_bind_to(pid_t parent)
 		_exit(EX_SB);
 }
 
+/* A helper's first steps after fork: out of the command's session (no
+ * terminal signal, SIGTTOU from a job-control trick of the command, can
+ * stop it), bound to sb-exec's life, named (ps, pgrep -x and the tests
+ * tell the helpers apart), holding only its own ends of the channels
+ * between the two (mine: 0 the proxy's, 1 the supervisor's). */
+static void helper_begin(struct exec_ctx *c, pid_t parent, const char *name,
+			 int mine)
+{
+	setsid();
+	helper_bind_to(parent);
+	sys_prctl(PR_SET_NAME, (unsigned long)name, 0, 0);
+	if (c->who[!mine] >= 0)
+		close(c->who[!mine]);
+	if (c->pinch[!mine] >= 0)
+		close(c->pinch[!mine]);
+}
+
 /* A root helper serving --user looks at the command's /proc entries (its
  * fds, its memory) as that user: the ptrace access check compares the
  * fsuid and fsgid, and a container's root has no CAP_SYS_PTRACE. It stays
@@ -1232,17 +1249,8 @@ static int start_proxy(struct exec_ctx *c)
 	if (c->proxy_pid < 0)
 		return fail(c, "unable to fork the proxy", 0, errno);
 	if (c->proxy_pid == 0) {
-		/* Out of the command's session: no terminal signal (SIGTTOU
-		 * from a job-control trick of the command) can stop us. */
-		setsid();
-		helper_bind_to(me);
-		/* its own name: ps, pgrep -x and the tests tell it apart */
-		sys_prctl(PR_SET_NAME, (unsigned long)"sb-proxy", 0, 0);
+		helper_begin(c, me, "sb-proxy", 0);
 		close(ready[0]);
-		if (c->who[1] >= 0)
-			close(c->who[1]);
-		if (c->pinch[1] >= 0)
-			close(c->pinch[1]);
 		helper_target_ids(c);
 		_exit(proxy_run(&pc) < 0 ? EX_SB : 0);
 	}
@@ -1441,14 +1449,8 @@ static int prefork_supervisor(struct exec_ctx *c)
 		char b;
 		int lfd;
 
-		setsid();   /* as the proxy: out of reach of tty signals */
-		helper_bind_to(me);
-		sys_prctl(PR_SET_NAME, (unsigned long)"sb-notifyd", 0, 0);
+		helper_begin(c, me, "sb-notifyd", 1);
 		close(sp[0]);
-		if (c->who[0] >= 0)
-			close(c->who[0]);
-		if (c->pinch[0] >= 0)
-			close(c->pinch[0]);
 		if (supervisor_init(c, &n) < 0)
 			_exit(EX_SB);
 		lfd = sys_recv_fd(sp[1], &b);
