@@ -22,12 +22,7 @@ R=${BENCH_REPEAT:-7}
 for h in t-notify t-nserve t-nbench; do
 	[ -x "$H/$h" ] || { echo "bench-notify: $H/$h missing (make $H/$h)"; exit 1; }
 done
-T=$(mktemp -d "${TMPDIR:-/tmp}/sbbench.XXXXXX")
-chmod 755 "$T"
-trap 'for f in "$T"/*.pid; do kill "$(cat "$f")" 2>/dev/null; done; rm -rf "$T"' EXIT
-AS=""
-[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
-	AS="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+. "${0%/*}/benchlib.sh"
 [ -n "${BENCH_CPU:-}" ] && AS="taskset -c $BENCH_CPU $AS"
 SRV=${BENCH_CPU:+taskset -c $BENCH_CPU}
 P=$($SRV "$H/t-nserve" -P "$T/srv.pid" 127.0.0.1)
@@ -44,7 +39,6 @@ run() {
 	name=$1; shift
 	$AS "$@" >>"$T/$name" || { echo "bench-notify: $name failed"; exit 1; }
 }
-med() { sort -n "$T/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { echo "scale=2; $1 / $2" | bc | sed 's/^\./0./'; }
 us() { echo "scale=1; $1 / 1000" | bc | sed 's/^\./0./;s/^-\./-0./'; }
 
