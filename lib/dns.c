@@ -533,6 +533,9 @@ const char *dns_strerror(int err)
 		return "only internal addresses";
 	case ENOSPC:
 		return "the pin table is full";
+	case EDQUOT:
+		return "too many names have failed to resolve (lookups on "
+		       "first use are bounded)";
 	default:
 		return strerror(err < 0 ? -err : err);
 	}

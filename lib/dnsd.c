@@ -590,7 +590,7 @@ static void log_query(struct notify_ctx *n, pid_t tid, const char *proto,
 	case -ENOTCONN:
 		buf_puts(&b, "no proxy of sb's to pin it (--no-proxy)");
 		break;
-	case -ENOSPC:
+	case -EBUSY:
 		buf_puts(&b, "too many names being pinned at once");
 		break;
 	case -E2BIG:
@@ -1589,8 +1589,8 @@ static int busy(const struct dnsd_wait *w)
 }
 
 /* 0: parked (answered later); else answer now, and say why: -ENOTCONN
- * no proxy of ours to ask, -ENOSPC no room, -E2BIG a query too large to
- * keep, -errno the proxy unreachable. */
+ * no proxy of ours to ask, -EBUSY no room to wait, -ENOSPC our pin table
+ * full, -E2BIG a query too large to keep, -errno the proxy unreachable. */
 static int wait_add(struct notify_ctx *n, int sock, int tcp,
 		    const char *name, const uint8_t *q, size_t qlen,
 		    const uint8_t *from, int flen)
@@ -1613,7 +1613,9 @@ static int wait_add(struct notify_ctx *n, int sock, int tcp,
 			w = x;
 	}
 	if (!w)
-		return -ENOSPC;
+		return -EBUSY;
+	if (n->pinned.n >= PIN_MAX)
+		return -ENOSPC;     /* it could not be kept: nothing asked */
 	if (!n->dns.pin_watched) {
 		int r = sys_epoll_add(n->epfd, n->pin_fd, EPOLLIN,
 				      tag(n, IDX_PIN));

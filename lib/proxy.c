@@ -178,6 +178,7 @@ struct proxy {
 	int ll_fs;              /* it holds: no look into /proc */
 	int confined;           /* our seccomp allow-list is on */
 	uint32_t who_next;
+	int dns_failed;         /* lookups on first use that pinned nothing */
 	int who_tokens;         /* whole-/proc scans allowed now */
 	int64_t who_refill;
 	struct ident ident;     /* standalone: our own pins (lib/ident.h) */
@@ -1853,6 +1854,8 @@ static void dnsq_finish(struct proxy *p, int i, int err)
 		err = pin_commit(p->dyn, q->name, 0, q->ips, q->n, 1, NULL);
 	else if (!err)
 		err = q->rcode == DNS_R_NXDOMAIN ? -ENXIO : -ENODATA;
+	if (err)
+		p->dns_failed++;
 	if (q->sup)
 		pin_answer(p, q->name, err);
 	q->name[0] = 0; /* the slot is free */
@@ -1935,7 +1938,11 @@ static void dns_tick(struct proxy *p)
 
 /* Pin name now from the hosts file (1), or join or start its lookup
  * (0, *qi). -ENOENT: no resolver configured; -EBUSY: DNSQ_MAX lookups
- * already; -EIO: no query could be sent; pin_commit's codes. */
+ * already; -EIO: no query could be sent; pin_commit's codes. Names the
+ * sandbox chooses reach the resolvers, so their number is bounded: no
+ * query once the table is full (-ENOSPC; a success is frozen there), nor
+ * once PIN_MAX lookups have pinned nothing (-EDQUOT; a failure is not),
+ * and DNS through sb carries at most that much out. */
 static int dnsq_begin(struct proxy *p, const char *name, int *qi)
 {
 	const struct dns_conf *d = p->cfg->dns;
@@ -1962,6 +1969,10 @@ static int dnsq_begin(struct proxy *p, const char *name, int *qi)
 	}
 	if (free < 0)
 		return -EBUSY;
+	if (p->dyn->n >= PIN_MAX)
+		return -ENOSPC;
+	if (p->dns_failed >= PIN_MAX)
+		return -EDQUOT;
 	memset(&p->q[free], 0, sizeof(p->q[free]));
 	p->q[free].fd = -1;
 	memcpy(p->q[free].name, name, len + 1);
@@ -2002,7 +2013,12 @@ static void dns_start(struct proxy *p, struct conn *c)
 		return;
 	}
 	if (r < 0) {
-		deny(p, c, 403, "host allowed but could not be pinned");
+		char why[160];
+		struct buf b = BUF_ON(why);
+
+		buf_puts(&b, "host allowed but could not be pinned: ");
+		buf_puts(&b, dns_strerror(r));
+		deny(p, c, 403, buf_str(&b));
 		return;
 	}
 	c->dnsq = (uint8_t)qi;
