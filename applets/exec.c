@@ -315,45 +315,60 @@ static void set_layer(struct exec_ctx *c, int ly, int fatal, ...)
  * what the kernel has), so a thread of ours tries: a filter and
  * no_new_privs are the calling thread's alone (no TSYNC), and go with it
  * when it ends. A thread costs a fraction of a fork (a fork copies our
- * page tables and is waited for). 0 both work; else 0x7f (no test), the
- * errno of the first filter, or 0x80 | the errno of the listener's. */
+ * page tables and is waited for). One filter, with a listener, answers
+ * both questions where both work; only when it is refused does a plain
+ * one tell "no listener" from "no seccomp". The thread starts as soon as
+ * the command line is read and runs while the policy is loaded; its
+ * result is taken before anything forks. 0 both work; else 0x7f (no
+ * test), the errno of a plain filter, or 0x80 | the errno of the
+ * listener's. */
+static struct {
+	pthread_t th;
+	int res;
+	int started;
+} sc_try;
+
 static void *seccomp_try_thread(void *arg)
 {
 	static const struct sock_filter allow[] = {
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog fp = { 1, (struct sock_filter *)allow };
-	int *res = arg, r;
+	int r, l;
 
-	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0) {
-		*res = 0x7f;
+	(void)arg;
+	if (sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0) < 0)
+		return NULL;
+	if ((l = sys_seccomp_filter(SECCOMP_FILTER_FLAG_NEW_LISTENER,
+				    &fp)) >= 0) {
+		close(l);
+		sc_try.res = 0;
 		return NULL;
 	}
-	if ((r = sys_seccomp_filter(0, &fp)) < 0) {
-		*res = -r & 0x7f;
-		return NULL;
-	}
-	r = sys_seccomp_filter(SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
-	if (r >= 0)
-		close(r);
-	*res = r < 0 ? 0x80 | (-r & 0x7f) : 0;
+	r = sys_seccomp_filter(0, &fp);
+	sc_try.res = r < 0 ? -r & 0x7f : 0x80 | (-l & 0x7f);
 	return NULL;
 }
 
-static int seccomp_try(void)
+static void seccomp_try_begin(void)
 {
 	pthread_attr_t at;
-	pthread_t th;
-	int res = 0x7f, r;
 
+	sc_try.res = 0x7f;
 	pthread_attr_init(&at);
 	pthread_attr_setstacksize(&at, 64 << 10);
-	r = pthread_create(&th, &at, seccomp_try_thread, &res);
+	sc_try.started = !pthread_create(&sc_try.th, &at, seccomp_try_thread,
+					 NULL);
 	pthread_attr_destroy(&at);
-	if (r)
+}
+
+static int seccomp_try_end(void)
+{
+	if (!sc_try.started)
 		return -1;
-	pthread_join(th, NULL);
-	return res;
+	pthread_join(sc_try.th, NULL);
+	sc_try.started = 0;
+	return sc_try.res;
 }
 
 /* Which seccomp tiers this process has: c->seccomp (filters at all) and
@@ -362,7 +377,7 @@ static int seccomp_try(void)
 static void seccomp_caps(struct exec_ctx *c, int abi)
 {
 	struct buf b = BUF_ON(c->sc_why);
-	int t = seccomp_try();
+	int t = seccomp_try_end();
 
 	c->seccomp = t == 0 || (t > 0 && (t & 0x80));
 	c->notify = t == 0;
@@ -2132,6 +2147,7 @@ static int exec_main(int argc, char **argv)
 	if (s.i >= argc)
 		return usage_error("missing command", 0);
 	c->cmd = argv + s.i;
+	seccomp_try_begin();
 	if (c->log_file) {
 		c->log_fd = open(c->log_file, O_WRONLY | O_CREAT | O_APPEND |
 				 O_CLOEXEC, 0600);
