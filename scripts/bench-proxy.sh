@@ -6,7 +6,8 @@
 # <= 1/4 of tinyproxy's; idle RSS <= 256 KiB; <= 1 KiB per tunnel).
 # Environment: BENCH_BYTES (per throughput run, default 2 GiB), BENCH_RUNS
 # (3), BENCH_LAT (handshakes timed, 2000), BENCH_SECS (rate test, 3),
-# BENCH_CONC (rate clients, 4), BENCH_HOLD (open tunnels, 1000).
+# BENCH_CONC (rate clients, 4), BENCH_WIDE (rate clients, the 64 in
+# flight row, 64), BENCH_HOLD (open tunnels, 1000).
 set -eu
 B=$(cd "${1:-build}" && pwd)
 SB="$B/sb"
@@ -15,6 +16,7 @@ RUNS=${BENCH_RUNS:-3}
 LAT=${BENCH_LAT:-2000}
 SECS=${BENCH_SECS:-3}
 CONC=${BENCH_CONC:-4}
+WIDE=${BENCH_WIDE:-64}
 HOLD=${BENCH_HOLD:-1000}
 [ -x "$SB" ] || { echo "bench-proxy: no $SB (run make)" >&2; exit 1; }
 W=$(mktemp -d /tmp/sbbench.XXXXXX)
@@ -375,11 +377,14 @@ D_LAT=$($T lat "$ECHO" 0 "$LAT")
 S_LAT=$($T lat "$ECHO" "$SBP" "$LAT")
 D_RATE=$($T rate "$ECHO" 0 "$SECS" "$CONC")
 S_RATE=$($T rate "$ECHO" "$SBP" "$SECS" "$CONC")
+D_WIDE=$($T rate "$ECHO" 0 "$SECS" "$WIDE")
+S_WIDE=$($T rate "$ECHO" "$SBP" "$SECS" "$WIDE")
 S_HELD=$(held_rss $SBPID "$SBP")
 if [ -n "$TINY" ]; then
 	T_THRU=$(best "$TPP")
 	T_LAT=$($T lat "$ECHO" "$TPP" "$LAT")
 	T_RATE=$($T rate "$ECHO" "$TPP" "$SECS" "$CONC")
+	T_WIDE=$($T rate "$ECHO" "$TPP" "$SECS" "$WIDE")
 	T_HELD=$(held_rss $TPID "$TPP")
 	# sb chained to tinyproxy (policy "upstream"): what sb adds to a
 	# connection that an upstream proxy serves anyway.
@@ -390,7 +395,7 @@ if [ -n "$TINY" ]; then
 	U_LAT=$($T lat "$ECHO" "$SBU" "$LAT")
 	U_RATE=$($T rate "$ECHO" "$SBU" "$SECS" "$CONC")
 else
-	T_THRU=- T_LAT="- -" T_RATE=- T_HELD=- TINY_IDLE=-
+	T_THRU=- T_LAT="- -" T_RATE=- T_WIDE=- T_HELD=- TINY_IDLE=-
 fi
 
 printf '\n%-34s %14s %14s %14s\n' "" direct sb-proxy tinyproxy
@@ -398,6 +403,7 @@ printf '%-34s %14s %14s %14s\n' "tunnel throughput (Gbit/s)" "$D_THRU" "$S_THRU"
 printf '%-34s %14s %14s %14s\n' "handshake latency median (us)" "${D_LAT% *}" "${S_LAT% *}" "${T_LAT% *}"
 printf '%-34s %14s %14s %14s\n' "handshake latency p99 (us)" "${D_LAT#* }" "${S_LAT#* }" "${T_LAT#* }"
 printf '%-34s %14s %14s %14s\n' "handshakes/s ($CONC clients)" "$D_RATE" "$S_RATE" "$T_RATE"
+printf '%-34s %14s %14s %14s\n' "handshakes/s ($WIDE in flight)" "$D_WIDE" "$S_WIDE" "$T_WIDE"
 printf '%-34s %14s %14s %14s\n' "RSS idle (KiB)" - "$SB_IDLE" "$TINY_IDLE"
 printf '%-34s %14s %14s %14s\n' "RSS with $HOLD tunnels (KiB)" - "$S_HELD" "$T_HELD"
 if [ -n "$TINY" ]; then
@@ -409,13 +415,16 @@ if [ -n "$TINY" ]; then
 fi
 echo
 awk -v d="$D_THRU" -v s="$S_THRU" -v sl="${S_LAT% *}" -v tl="${T_LAT% *}" \
-    -v si="$SB_IDLE" -v sh="$S_HELD" -v n="$HOLD" -v sr="$S_RATE" -v tr="$T_RATE" 'BEGIN {
+    -v si="$SB_IDLE" -v sh="$S_HELD" -v n="$HOLD" -v sr="$S_RATE" -v tr="$T_RATE" \
+    -v dl="${D_LAT% *}" -v sw="$S_WIDE" -v tw="$T_WIDE" -v w="$WIDE" 'BEGIN {
 	r = s / d * 100
 	printf "throughput sb-proxy/direct     %6.1f %%   (target >= 90 %%)  %s\n", r, r >= 90 ? "met" : "MISSED"
+	printf "handshake sb-proxy/direct      %6.2f     (target <= 2.5)   %s\n", sl / dl, sl / dl <= 2.5 ? "met" : "MISSED"
 	if (tl != "-") {
 		q = sl / tl
 		printf "latency sb-proxy/tinyproxy     %6.3f     (target <= 0.25)  %s\n", q, q <= 0.25 ? "met" : "MISSED"
 		printf "handshakes/s sb-proxy/tinyproxy %5.1f x\n", sr / tr
+		printf "handshakes/s, %d in flight, sb/tinyproxy %4.1f x (target >= 2)  %s\n", w, sw / tw, sw / tw >= 2 ? "met" : "MISSED"
 	}
 	printf "RSS idle                       %6d KiB (target <= 256)   %s\n", si, si <= 256 ? "met" : "MISSED"
 	if (sh > 0) {
