@@ -1121,6 +1121,19 @@ static int make_pipes(struct proxy *p, struct conn *c)
 	return 0;
 }
 
+/* Write a head we made into a direction's pipe, and count what went in
+ * whether or not all of it did: a kept pipe (close_pipes) must be empty,
+ * or the next tunnel would pass another connection's bytes. 0 when all
+ * of it went in. */
+static int pipe_put(struct dir *d, const char *b, size_t n)
+{
+	ssize_t w = write(d->pw, b, n);
+
+	if (w > 0)
+		d->inpipe += (uint32_t)w;
+	return w == (ssize_t)n ? 0 : -1;
+}
+
 static void dir_end(struct proxy *p, struct conn *c, int k);
 
 /* Bytes for the next splice from the source, by the direction's mode.
@@ -1403,12 +1416,11 @@ static void resp_head(struct proxy *p, struct conn *c)
 		}
 		m = http_response_head(p->head, &p->resp, p->out,
 				       sizeof(p->out));
-		if (m < 0 || write(d->pw, p->out, (size_t)m) != m ||
+		if (m < 0 || pipe_put(d, p->out, (size_t)m) < 0 ||
 		    recv(c->ufd, p->head, (size_t)r, 0) != r) {
 			fail(p, c, 502, "unable to pass the response head");
 			return;
 		}
-		d->inpipe = (uint32_t)m;
 		c->replied = 1;
 		if (p->resp.status >= 200 || p->resp.status == 101)
 			d->mode = M_SPLICE;
@@ -1530,12 +1542,11 @@ static void open_tunnel(struct proxy *p, struct conn *c)
 		    (r = http_forward_head(p->head, &p->req, p->out,
 					   sizeof(p->out))) < 0 ||
 		    make_pipes(p, c) < 0 ||
-		    write(c->d[0].pw, p->out, (size_t)r) != r ||
+		    pipe_put(&c->d[0], p->out, (size_t)r) < 0 ||
 		    recv(c->cfd, p->head, c->head_len, 0) != c->head_len) {
 			fail(p, c, 502, "unable to forward the request head");
 			return;
 		}
-		c->d[0].inpipe = (uint32_t)r;
 		c->d[1].mode = M_RESP;
 		who(p, c);
 		if (p->req.body == BODY_CHUNKED)
