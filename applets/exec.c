@@ -1539,7 +1539,7 @@ static int start_supervisor(struct exec_ctx *c)
 /* Read a small /proc file into b (NUL-terminated); length or -1. */
 static ssize_t proc_read(const char *path, char *b, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	ssize_t n = -1, k;
 	size_t got = 0;
 
@@ -2149,8 +2149,8 @@ static int exec_main(int argc, char **argv)
 	c->cmd = argv + s.i;
 	seccomp_try_begin();
 	if (c->log_file) {
-		c->log_fd = open(c->log_file, O_WRONLY | O_CREAT | O_APPEND |
-				 O_CLOEXEC, 0600);
+		c->log_fd = sys_open(c->log_file, O_WRONLY | O_CREAT |
+				     O_APPEND | O_CLOEXEC, 0600);
 		if (c->log_fd < 0) {
 			c->log_fd = LOG_STDERR_QUIET;
 			return fail(c, "unable to open log", c->log_file,

@@ -14,6 +14,7 @@
 #include "pin.h"
 #include "policy.h"
 #include "sb.h"
+#include "sys.h"
 
 static const char notifyd_help[] =
 	"usage: sb-notifyd --socket PATH [--policy FILE] [--pins FILE]"
@@ -178,8 +179,8 @@ static int notifyd_main(int argc, char **argv)
 		goto out;
 	}
 	if (c->log_file) {
-		c->log_fd = open(c->log_file,
-				 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		c->log_fd = sys_open(c->log_file,
+				     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 				 0644);
 		if (c->log_fd < 0) {
 			c->log_fd = 2;

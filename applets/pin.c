@@ -11,6 +11,7 @@
 #include "opt.h"
 #include "pin.h"
 #include "sb.h"
+#include "sys.h"
 
 static const char pin_help[] =
 	"usage: sb-pin [--resolver IP[:PORT]]... [--hosts FILE] [--out FILE]\n"
@@ -348,8 +349,8 @@ static int pin_main(int argc, char **argv)
 		if (target_parse(argv[i], &d, &why) < 0)
 			return usage_error(why, argv[i]);
 	if (c.log) {
-		c.logfd = open(c.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			       0644);
+		c.logfd = sys_open(c.log, O_WRONLY | O_CREAT | O_APPEND |
+				   O_CLOEXEC, 0644);
 		if (c.logfd < 0) {
 			c.logfd = 2;
 			return fail(&c, "unable to open ", c.log, errno);
@@ -358,7 +359,7 @@ static int pin_main(int argc, char **argv)
 	if (c.dns.hosts_required) {
 		/* Named explicitly: it must be there (sb-pin reads it again
 		 * for each name, so a later failure is still an error). */
-		e = open(c.dns.hosts, O_RDONLY | O_CLOEXEC);
+		e = sys_open(c.dns.hosts, O_RDONLY | O_CLOEXEC, 0);
 		if (e < 0)
 			return fail(&c, "unable to read ", c.dns.hosts, errno);
 		close(e);

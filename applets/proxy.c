@@ -12,6 +12,7 @@
 #include "policy.h"
 #include "proxy.h"
 #include "sb.h"
+#include "sys.h"
 
 #define FILE_MAX (256 << 10) /* a policy or pins file */
 #define ALLOW_MAX 64
@@ -35,7 +36,7 @@ struct proxy_app {
 static long read_text(const char *path, char *buf, size_t cap)
 {
 	size_t have = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
@@ -409,9 +410,8 @@ static int proxy_main(int argc, char **argv)
 		goto out;
 	}
 	if (a->log_file) {
-		a->cfg.log_fd =
-		    open(a->log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-			 0600);
+		a->cfg.log_fd = sys_open(a->log_file, O_WRONLY | O_APPEND |
+					 O_CREAT | O_CLOEXEC, 0600);
 		if (a->cfg.log_fd < 0) {
 			say_err("unable to open ", a->log_file, ": ",
 				err_str(errno), NULL);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sys.h"
 
 void buf_init(struct buf *b, char *mem, size_t cap)
 {
@@ -185,7 +186,7 @@ int buf_flush(struct buf *b, int fd)
 
 ssize_t file_read(const char *path, char *mem, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	size_t got = 0;
 
 	if (fd < 0)
@@ -252,7 +253,7 @@ int file_replace(const char *path, int (*fill)(int fd, const void *arg),
 	else
 		buf_putn(&b, path, slash == path ? 1 : (size_t)(slash - path));
 	buf_str(&b);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = sys_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (dfd < 0)
 		return -errno;
 	e = fsync(dfd) < 0 && errno != EINVAL ? -errno : 0;

@@ -14,6 +14,7 @@
 
 #include "dns.h"
 #include "opt.h"
+#include "sys.h"
 
 #define DNS_HDR 12
 #define DNS_NAME_MAX 255     /* wire form, with the root label */
@@ -556,7 +557,7 @@ static int file_lines(const char *path,
 	size_t have = 0;
 	int fd, skip = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = sys_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
 	if (fd < 0)
 		return -errno;
 	for (;;) {

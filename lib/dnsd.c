@@ -497,8 +497,8 @@ static int mem_open(struct notify_ctx *n, int li, uint64_t id, pid_t tid,
 {
 	char path[32];
 
-	m->fd = open(path_of(path, sizeof(path), tid, "mem", -1),
-		     (wr ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	m->fd = sys_open(path_of(path, sizeof(path), tid, "mem", -1),
+			 (wr ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
 	if (m->fd < 0)
 		return -errno;
 	if (!valid(n, li, id)) {
@@ -662,8 +662,8 @@ static int sock_held(const struct dnsd_sock *s)
 	int found = 0, nfd = 0, fd;
 	pid_t who = s->tgid ? s->tgid : s->tid;
 
-	fd = open(path_of(dir, sizeof(dir), who, "fd", -1),
-		  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = sys_open(path_of(dir, sizeof(dir), who, "fd", -1),
+		      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	for (;;) {
@@ -726,8 +726,8 @@ static pid_t tgid_of(pid_t tid)
 	const char *p;
 	pid_t v = 0;
 
-	fd = open(path_of(path, sizeof(path), tid, "status", -1),
-		  O_RDONLY | O_CLOEXEC);
+	fd = sys_open(path_of(path, sizeof(path), tid, "status", -1),
+		      O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	k = read(fd, mem, sizeof(mem) - 1);

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "ident.h"
 #include "log.h"
+#include "sys.h"
 
 void ident_init(struct ident *id)
 {
@@ -231,7 +232,7 @@ const char *ident_foreign(const struct ident *id, const struct policy *p,
 	buf_puts(&b, "/proc/");
 	buf_puti(&b, tid);
 	buf_puts(&b, "/maps");
-	fd = open(buf_str(&b), O_RDONLY | O_CLOEXEC);
+	fd = sys_open(buf_str(&b), O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return say(mem, cap, "unable to read /proc/PID/maps", "", 0);
 	for (;;) {
@@ -432,7 +433,7 @@ int ident_of(struct ident *id, const struct policy *p, pid_t tid,
 	 * its path has become since. The notification still blocking tid
 	 * after the open proves it was that process's executable then: an
 	 * execve by another thread kills tid before the executable changes. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = sys_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 	if (valid && !valid(arg)) {
 		if (fd >= 0)
 			(void)close(fd);

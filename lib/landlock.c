@@ -73,7 +73,7 @@ static int add_path(struct ll_plan *pl, const char *path, uint64_t rights,
 {
 	struct sb_ll_path_beneath pb;
 	struct stat st;
-	int fd = open(path, O_PATH | O_CLOEXEC), r;
+	int fd = sys_open(path, O_PATH | O_CLOEXEC, 0), r;
 
 	if (fd < 0) {
 		/* A missing path is skipped, never a reason to drop the
@@ -407,7 +407,7 @@ int landlock_helper(const uint16_t *ports, int nports, int any_port,
 	if (read_file) {
 		struct sb_ll_path_beneath pb;
 
-		pb.parent_fd = open(read_file, O_PATH | O_CLOEXEC);
+		pb.parent_fd = sys_open(read_file, O_PATH | O_CLOEXEC, 0);
 		pb.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
 		if (pb.parent_fd >= 0) {
 			r = sys_landlock_add_rule(fd, SB_LL_RULE_PATH_BENEATH,

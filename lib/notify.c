@@ -176,8 +176,8 @@ static ssize_t target_read(struct notify_ctx *n, int li, uint64_t id,
 		if (got != -EPERM && got != -ENOSYS)
 			return got;
 	}
-	fd = open(proc_path(path, sizeof(path), tid, "mem", -1),
-		  O_RDONLY | O_CLOEXEC);
+	fd = sys_open(proc_path(path, sizeof(path), tid, "mem", -1),
+		      O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (id && !id_valid(n, li, id)) {
@@ -1326,8 +1326,8 @@ static int range_private(pid_t tid, uint64_t a, size_t len)
 	size_t have = 0;
 	int fd, found = 0;
 
-	fd = open(proc_path(path, sizeof(path), tid, "maps", -1),
-		  O_RDONLY | O_CLOEXEC);
+	fd = sys_open(proc_path(path, sizeof(path), tid, "maps", -1),
+		      O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	for (;;) {

@@ -274,7 +274,7 @@ static int proc_mem_read(pid_t k, uint64_t *dst, const volatile uint64_t *src)
 	buf_puts(&b, "/proc/");
 	buf_puti(&b, k);
 	buf_puts(&b, "/mem");
-	fd = open(buf_str(&b), O_RDONLY | O_CLOEXEC);
+	fd = sys_open(buf_str(&b), O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
 	got = pread(fd, dst, sizeof(*dst), (off_t)(uintptr_t)src);
@@ -376,7 +376,7 @@ void probe_kernel(struct probe_report *r)
 static int status_filters(void)
 {
 	char t[4096], *s;
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	int fd = sys_open("/proc/self/status", O_RDONLY | O_CLOEXEC, 0);
 	ssize_t n;
 
 	if (fd < 0)
@@ -439,7 +439,7 @@ static int proc_ids(pid_t pid, pid_t *ppid, unsigned *uid, unsigned *suid)
 	buf_puts(&b, "/proc/");
 	buf_putu(&b, (unsigned)pid);
 	buf_puts(&b, "/status");
-	fd = open(buf_str(&b), O_RDONLY | O_CLOEXEC);
+	fd = sys_open(buf_str(&b), O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	n = read(fd, t, sizeof(t) - 1);
@@ -517,7 +517,7 @@ void probe_confinement(struct probe_report *r)
 	socklen_t dl = sizeof(dev);
 	int fd, e;
 
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = sys_open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	e = fd < 0 ? errno : 0;
 	if (fd >= 0)
 		close(fd);

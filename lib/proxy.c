@@ -469,8 +469,8 @@ static int inode_proc(struct proxy *p, const struct sb_ip *cip, uint16_t cport,
 	hex_addr(&w, cip, cport, v6);
 	buf_putc(&w, ' ');
 	hex_addr(&w, sip, sport, v6);
-	fd =
-	    open(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", O_RDONLY | O_CLOEXEC);
+	fd = sys_open(v6 ? "/proc/net/tcp6" : "/proc/net/tcp",
+		      O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	while (!found && total < WHO_TCP_BYTES) {
@@ -543,7 +543,7 @@ static int pid_has(int pid, const char *want, size_t wl, int *budget)
 	buf_puts(&b, "/proc/");
 	buf_putu(&b, (unsigned)pid);
 	buf_puts(&b, "/fd");
-	dfd = open(buf_str(&b), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = sys_open(buf_str(&b), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (dfd < 0)
 		return -1;
 	r = fd_dir_has(dfd, want, wl, budget);
@@ -622,7 +622,7 @@ static int who_pid(struct proxy *p, uint32_t ino, uint32_t uid)
 	if (p->who_tokens <= 0)
 		return -1;
 	p->who_tokens--;
-	dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = sys_open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (dfd < 0)
 		return -1;
 	while (found < 0 &&
@@ -2460,7 +2460,7 @@ static void out_of_fds(struct proxy *p)
 			reply(fd, 503, "out of file descriptors");
 			close(fd);
 		}
-		p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		p->reserve = sys_open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
 	}
 	if (!p->emfile_said)
 		log_event(p->cfg->log_fd, "error", "proxy",
@@ -2487,7 +2487,7 @@ static void accept_rearm(struct proxy *p)
 	if (p->lfd < 0)
 		return;   /* draining: no more accepts */
 	if (p->reserve < 0)
-		p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		p->reserve = sys_open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
 	if (ep_add(p, p->lfd, EPOLLIN, T_LISTEN) < 0) {
 		p->accept_paused = 1;
 		p->accept_resume = p->now + ACCEPT_PAUSE_MS;
@@ -2923,7 +2923,7 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 	/* Optional: without them, fewer log fields, or no EMFILE relief. */
 	p->nl =
 	    socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	p->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	p->reserve = sys_open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
  * every architecture but alpha, so the fallbacks below hold everywhere sb
  * builds. Each wrapper returns >= 0 or -errno. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -39,6 +40,15 @@
 static long sys_ret(long r)
 {
 	return r < 0 ? -errno : r;
+}
+
+/* open(2) as the kernel has it: libc's open() follows an O_CLOEXEC open
+ * with fcntl(F_SETFD) for kernels before 2.6.23, one call more for every
+ * file sb opens (a /proc read a decision, a Landlock rule a path). errno
+ * is set too, as by open(). */
+int sys_open(const char *path, int flags, unsigned mode)
+{
+	return (int)sys_ret(syscall(SYS_openat, AT_FDCWD, path, flags, mode));
 }
 
 int sys_landlock_create_ruleset(const struct sb_ll_ruleset_attr *a,

@@ -115,6 +115,8 @@ int sys_io_uring_setup(unsigned entries, void *params);
 int sys_unshare(int flags);
 int sys_prctl(int op, unsigned long a, unsigned long b, unsigned long c);
 int sys_close_range(unsigned first, unsigned last, unsigned flags);
+/* open(2) without libc's extra fcntl for O_CLOEXEC; errno is set too. */
+int sys_open(const char *path, int flags, unsigned mode);
 pid_t sys_gettid(void);
 int sys_memfd_create(const char *name, unsigned flags);
 /* hdr: struct __user_cap_header_struct, data: __user_cap_data_struct[2] */
