@@ -1654,10 +1654,19 @@ static void handle_connect(struct notify_ctx *n, int li,
 	 * a FUSE-backed mapping stalls it only while a FUSE server outside
 	 * the sandbox (which cannot mount) holds the request. */
 	if (c.len > 0)
-		got = target_read(n, li, req->id, tid, &c.a,
-				  req->data.args[1], (size_t)c.len);
+		got = target_read(n, li, 0, tid, &c.a, req->data.args[1],
+				  (size_t)c.len);
 	read_end(n, lowered);
-	if (got == -ENOENT || !id_valid(n, li, req->id))
+	r = target_fd_ino(tid, fd, &ino);
+	if (r == 0) {
+		si = sock_find(n, li, ino);
+		if (si < 0)
+			is_unix = target_fd_is_unix(tid, fd);
+	}
+	/* One check for both reads by TID: the notification still waits,
+	 * so the target was alive, and TID its own, through both (what was
+	 * read is dropped otherwise). */
+	if (!id_valid(n, li, req->id))
 		return;
 	if (got != c.len) {
 		w.reason = "unable to read the address from the target";
@@ -1670,14 +1679,6 @@ static void handle_connect(struct notify_ctx *n, int li,
 	c.parsed = sockaddr_parse(&c.a, c.a.sa.sa_family == AF_INET6 &&
 				  c.len >= 24 ? sizeof(c.a.in6) : (size_t)c.len,
 				  &c.ip, &c.port) == 0;
-	r = target_fd_ino(tid, fd, &ino);
-	if (r == 0) {
-		si = sock_find(n, li, ino);
-		if (si < 0)
-			is_unix = target_fd_is_unix(tid, fd);
-	}
-	if (!id_valid(n, li, req->id))
-		return;
 	if (r == -EBADF || r == -ENOTSOCK) {
 		(void)answer(n, li, req->id, r, 0);
 		return;
