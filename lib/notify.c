@@ -814,6 +814,15 @@ static void connect_over(struct notify_ctx *n, int si, uint64_t id, int err)
 	}
 	sock_unwatch(n, s);
 	s->state = NS_FRESH;
+	if (s->unbound) {
+		/* Our direct socket failed in the target's hands: bound to lo
+		 * again, as every socket we hand out, before it can be tried
+		 * anew. If it cannot be, it gets no second decision (its next
+		 * connect is refused as not ours). */
+		s->unbound = 0;
+		if (setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) < 0)
+			sock_free(n, si);
+	}
 }
 
 /* Tell the proxy who this client is (lib/proxy.h struct proxy_who):
@@ -1099,6 +1108,7 @@ static void direct_install(struct notify_ctx *n, int si, uint64_t id, int err)
 			close_fd(&s->fd);
 			s->fd = s->ofd;
 			s->ofd = -1;
+			s->unbound = 1;
 			s->state = NS_CONNECTING;
 			s->id = 0;
 			set_deadline(n, s, now_ms() + CONNECT_MS);

@@ -91,6 +91,8 @@ struct notify_sock {
 	uint8_t seen;               /* reclaim(): in its creator's table */
 	uint8_t transparent;        /* ip:port is an allow destination's:
 				       connected to the proxy instead */
+	uint8_t unbound;            /* fd is our direct socket, not bound to
+				       lo, installed while still connecting */
 	uint16_t port;              /* the checked destination */
 	int uerr;                   /* the undelivered answer */
 	pid_t tid;                  /* who asked, for the log */

@@ -96,6 +96,29 @@ static int do_connect(char **v, int nb)
 	return verdict(connect_wait(fd, &ss, len));
 }
 
+/* faildev IP PORT: a non-blocking connect() that fails after EINPROGRESS
+ * (a closed port), then, once the supervisor has seen the failure too,
+ * the device the socket is bound to: "lo" for every socket it hands out
+ * ("" unconfined; "" was also its direct socket's, which takes the place
+ * of ours while still connecting, until the failure bound it to lo). */
+static int do_faildev(char **v)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(v[0], v[1], &ss), dl;
+	char dev[32] = "";
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), e;
+
+	if (fd < 0)
+		return verdict(errno);
+	e = connect_wait(fd, &ss, len);
+	usleep(300000);
+	dl = sizeof(dev) - 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, &dl) < 0)
+		return verdict(errno);
+	printf("%s dev=%s\n", e ? en(e) : "connected", dev);
+	return 0;
+}
+
 /* echo IP PORT [nb]: a round trip through an echo server */
 static int do_echo(char **v, int nb)
 {
@@ -848,6 +871,8 @@ int main(int argc, char **argv)
 		return do_connect(argv + 2, nb);
 	if (!strcmp(a, "echo") && argc >= 4)
 		return do_echo(argv + 2, nb);
+	if (!strcmp(a, "faildev") && argc == 4)
+		return do_faildev(argv + 2);
 	if (!strcmp(a, "socket") && argc == 3)
 		return do_socket(argv[2]);
 	if (!strcmp(a, "flags"))
