@@ -1381,6 +1381,17 @@ static const char *unix_unsafe(struct notify_ctx *n, const struct creq *c)
 {
 	pid_t tid = (pid_t)c->req->pid;
 
+	/* AF_UNSPEC reaches no one, but it disconnects whatever socket the
+	 * number names when the kernel runs it: another thread could put a
+	 * connected direct socket there meanwhile, and Landlock lets
+	 * AF_UNSPEC through. One thread alone cannot. (A thread that also
+	 * rewrites a UNIX address into AF_UNSPEC after our read still can:
+	 * that socket is then dead, not open - listen() on it is EINVAL,
+	 * and its next connect() finds it done, EISCONN.) */
+	if (c->a.sa.sa_family == AF_UNSPEC && task_count(tid) != 1)
+		return "AF_UNSPEC on a UNIX socket of a multi-threaded "
+		       "process: another thread could swap an Internet socket "
+		       "onto the descriptor after the check";
 	if (n->ll_abi >= 6)
 		return NULL;
 	if (task_count(tid) != 1)

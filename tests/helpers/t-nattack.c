@@ -486,6 +486,37 @@ static int do_dup2race(char **v)
 	return 0;
 }
 
+/* unspecrace IP PORT N: connect a TCP socket to IP:PORT, then, while a
+ * thread swaps it and an AF_UNIX socket onto one fd number, try N times
+ * to disconnect whatever that number is with AF_UNSPEC. Prints whether
+ * the TCP socket is still connected. */
+static int do_unspecrace(char **v)
+{
+	static struct race r;
+	struct sockaddr_storage ss, peer;
+	struct sockaddr un = { .sa_family = AF_UNSPEC };
+	socklen_t len = mkaddr(v[0], v[1], &ss), pl;
+	int n = atoi(v[2]), tcp, i, conn = 1;
+	pthread_t th;
+
+	tcp = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (tcp < 0 || connect(tcp, (struct sockaddr *)&ss, len) < 0)
+		return verdict(errno);
+	r.fd = 100;
+	r.unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	atomic_store(&r.inet, tcp);
+	pthread_create(&th, NULL, swapper, &r);
+	for (i = 0; i < n && conn; i++) {
+		(void)connect(r.fd, &un, sizeof(un));
+		pl = sizeof(peer);
+		conn = getpeername(tcp, (struct sockaddr *)&peer, &pl) == 0;
+	}
+	atomic_store(&r.stop, 1);
+	pthread_join(th, NULL);
+	puts(conn ? "connected" : "disconnected");
+	return 0;
+}
+
 /* selfapprove: nothing in our fd table but 0-2, no new listener, no way
  * to take the supervisor's. 77 when all is refused. */
 static int do_selfapprove(void)
@@ -887,6 +918,8 @@ int main(int argc, char **argv)
 		return do_race(argv + 2);
 	if (!strcmp(a, "dup2race") && argc == 5)
 		return do_dup2race(argv + 2);
+	if (!strcmp(a, "unspecrace") && argc == 5)
+		return do_unspecrace(argv + 2);
 	if (!strcmp(a, "selfapprove"))
 		return do_selfapprove();
 	if (!strcmp(a, "killsup") && argc == 5)
