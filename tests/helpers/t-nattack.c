@@ -486,17 +486,19 @@ static int do_dup2race(char **v)
 	return 0;
 }
 
-/* unspecrace IP PORT N: connect a TCP socket to IP:PORT, then, while a
- * thread swaps it and an AF_UNIX socket onto one fd number, try N times
- * to disconnect whatever that number is with AF_UNSPEC. Prints whether
- * the TCP socket is still connected. */
+/* unspecrace IP PORT MS: connect a TCP socket to IP:PORT, then, while a
+ * thread swaps it and an AF_UNIX socket onto one fd number, try for MS
+ * milliseconds to disconnect whatever that number is with AF_UNSPEC.
+ * Prints whether the TCP socket is still connected. */
 static int do_unspecrace(char **v)
 {
 	static struct race r;
 	struct sockaddr_storage ss, peer;
 	struct sockaddr un = { .sa_family = AF_UNSPEC };
 	socklen_t len = mkaddr(v[0], v[1], &ss), pl;
-	int n = atoi(v[2]), tcp, i, conn = 1;
+	struct timespec t0, t;
+	long ms = atol(v[2]);
+	int tcp, conn = 1;
 	pthread_t th;
 
 	tcp = socket(ss.ss_family, SOCK_STREAM, 0);
@@ -506,11 +508,16 @@ static int do_unspecrace(char **v)
 	r.unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	atomic_store(&r.inet, tcp);
 	pthread_create(&th, NULL, swapper, &r);
-	for (i = 0; i < n && conn; i++) {
+	while (fcntl(r.fd, F_GETFD) < 0)     /* the swapper has begun */
+		sched_yield();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
 		(void)connect(r.fd, &un, sizeof(un));
 		pl = sizeof(peer);
 		conn = getpeername(tcp, (struct sockaddr *)&peer, &pl) == 0;
-	}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (conn && (t.tv_sec - t0.tv_sec) * 1000 +
+		 (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
 	atomic_store(&r.stop, 1);
 	pthread_join(th, NULL);
 	puts(conn ? "connected" : "disconnected");
