@@ -1528,8 +1528,12 @@ static void connect_ours(struct notify_ctx *n, struct creq *c, int si)
 		 * notification died with EINTR) gets the eventual answer;
 		 * anything else what the kernel says then: EALREADY. */
 		if (same && s->id && !id_valid(n, c->li, s->id)) {
+			/* Its caller may be another process sharing the
+			 * socket (the first was killed), at another number:
+			 * a direct socket is installed at this one. */
 			s->id = c->req->id;
 			s->tid = (pid_t)c->req->pid;
+			s->tfd = (int)c->req->data.args[0];
 			return;
 		}
 		if (same && !s->id && s->undelivered) {

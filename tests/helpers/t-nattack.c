@@ -524,6 +524,43 @@ static int do_unspecrace(char **v)
 	return 0;
 }
 
+/* sharer IP PORT: a socket shared by two children: A connects it (a slow
+ * destination: the call waits) and is killed meanwhile by B, which holds
+ * the socket at another descriptor number and makes the same connect().
+ * B's call must end connected at its own number. */
+static int do_sharer(char **v)
+{
+	struct sockaddr_storage ss, peer;
+	socklen_t len = mkaddr(v[0], v[1], &ss), pl = sizeof(peer);
+	int fd = socket(ss.ss_family, SOCK_STREAM, 0), st = 0, e;
+	pid_t a, b;
+
+	if (fd < 0)
+		return verdict(errno);
+	a = fork();
+	if (a == 0) {
+		(void)connect(fd, (struct sockaddr *)&ss, len);
+		_exit(0);
+	}
+	b = fork();
+	if (b == 0) {
+		if (dup2(fd, 50) < 0)
+			_exit(2);
+		close(fd);
+		usleep(300000);
+		kill(a, SIGKILL);
+		e = connect(50, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+		printf("connect=%s peer=%s\n", e ? en(e) : "ok",
+		       getpeername(50, (struct sockaddr *)&peer, &pl) < 0 ?
+		       en(errno) : "ok");
+		_exit(0);
+	}
+	close(fd);
+	waitpid(a, NULL, 0);
+	waitpid(b, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 /* selfapprove: nothing in our fd table but 0-2, no new listener, no way
  * to take the supervisor's. 77 when all is refused. */
 static int do_selfapprove(void)
@@ -925,6 +962,8 @@ int main(int argc, char **argv)
 		return do_race(argv + 2);
 	if (!strcmp(a, "dup2race") && argc == 5)
 		return do_dup2race(argv + 2);
+	if (!strcmp(a, "sharer") && argc == 4)
+		return do_sharer(argv + 2);
 	if (!strcmp(a, "unspecrace") && argc == 5)
 		return do_unspecrace(argv + 2);
 	if (!strcmp(a, "selfapprove"))
