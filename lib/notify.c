@@ -375,15 +375,6 @@ static void log_plain(struct notify_ctx *n, const char *event,
 
 /* ---- the decision (pure) ---------------------------------------------- */
 
-static int ip_unspecified(const struct sb_ip *ip)
-{
-	uint8_t any = 0;
-
-	for (int i = 0; i < (ip->family == 4 ? 4 : 16); i++)
-		any |= ip->a[i];
-	return !any;
-}
-
 /* The pinned name through which a direct entry allows ip:port, or NULL.
  * When ip is internal, a name whose entry names it (an exact name pinned
  * to a private address) comes first, and *named says whether one did. */

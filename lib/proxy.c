@@ -152,6 +152,8 @@ struct proxy {
 	const struct proxy_cfg *cfg;
 	const struct policy *pol;
 	int ep, lfd, sfd, nl, reserve;
+	struct sb_ip lip;       /* the listener's address, when not 0.0.0.0 */
+	uint16_t lport;         /* or ::: every accepted socket's own */
 	int64_t accept_resume;  /* listener disarmed until then (EMFILE) */
 	int accept_paused, emfile_said;
 	int max, used, nconns, bigpipes;
@@ -739,9 +741,13 @@ static void who(struct proxy *p, struct conn *c)
 	c->pid = -1;
 	if (who_told(p, c, 0))
 		return;
-	if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) < 0 ||
-	    sockaddr_parse(&ss, sl, &sip, &sport) < 0)
+	if (p->lport) {
+		sip = p->lip;
+		sport = p->lport;
+	} else if (getsockname(c->cfd, (struct sockaddr *)&ss, &sl) < 0 ||
+		   sockaddr_parse(&ss, sl, &sip, &sport) < 0) {
 		return;
+	}
 	/* An IPv4 client may hold an IPv6 socket (mapped): try both. */
 	r = inode_diag(p, &c->peer, c->peer_port, &sip, sport, v6, &ino, &uid);
 	if (r < 0 && !v6)
@@ -2838,6 +2844,8 @@ static int fit_fds(struct proxy *p)
 
 static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 {
+	struct sockaddr_storage ss;
+	socklen_t sl;
 	sigset_t set;
 	int r;
 
@@ -2913,6 +2921,13 @@ static int setup(struct proxy *p, const struct proxy_cfg *cfg, sigset_t *old)
 		return -errno;
 	/* Accepted sockets inherit it: one call less a connection. */
 	set_int(p->lfd, IPPROTO_TCP, TCP_NODELAY, 1);
+	/* Bound to one address, the listener names every accepted socket's
+	 * own end: no getsockname() a connection to find its client. */
+	sl = sizeof(ss);
+	if (getsockname(p->lfd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    sockaddr_parse(&ss, sl, &p->lip, &p->lport) < 0 ||
+	    ip_unspecified(&p->lip))
+		p->lport = 0;
 	r = ep_add(p, p->lfd, EPOLLIN, T_LISTEN);
 	if (r == 0)
 		r = ep_add(p, p->sfd, EPOLLIN, T_SIGNAL);

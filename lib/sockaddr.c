@@ -198,6 +198,15 @@ int ip_equal(const struct sb_ip *x, const struct sb_ip *y)
 	       !memcmp(x->a, y->a, x->family == 4 ? 4 : 16);
 }
 
+int ip_unspecified(const struct sb_ip *ip)
+{
+	uint8_t any = 0;
+
+	for (int i = 0; i < (ip->family == 4 ? 4 : 16); i++)
+		any |= ip->a[i];
+	return !any;
+}
+
 int ip_in_cidr(const struct sb_ip *ip, const struct sb_ip *net, int prefix)
 {
 	int full = prefix / 8, rest = prefix % 8;

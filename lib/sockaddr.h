@@ -51,6 +51,8 @@ int ip_nameable(const struct sb_ip *ip);
  * 64:ff9b::/96, 64:ff9b:1::/48, 2002::/16 6to4). */
 int ip_is_embedding(const struct sb_ip *ip);
 int ip_equal(const struct sb_ip *a, const struct sb_ip *b);
+/* 0.0.0.0 or ::. */
+int ip_unspecified(const struct sb_ip *ip);
 int ip_in_cidr(const struct sb_ip *ip, const struct sb_ip *net, int prefix);
 
 /* A port: 1-65535 in decimal, no sign, no leading zero. 0 or -1. */
