@@ -305,11 +305,26 @@ struct why {
 	const char *mode;           /* "transparent", or NULL */
 };
 
+/* The executable of tid, for the log and the proxy's record: read once a
+ * notification, whoever asks first. "" if unknown. */
+static const char *tid_exe(struct notify_ctx *n, pid_t tid)
+{
+	char path[32];
+	ssize_t len;
+
+	if (n->exe_tid != tid) {
+		len = readlink(proc_path(path, sizeof(path), tid, "exe", -1),
+			       n->exe, sizeof(n->exe) - 1);
+		n->exe[len > 0 ? len : 0] = 0;
+		n->exe_tid = tid;
+	}
+	return n->exe;
+}
+
 static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
 {
 	struct log_ev e;
-	char path[32], exe[256], text[48];
-	ssize_t len;
+	char text[48];
 
 	if (n->log_fd < 0)
 		return;
@@ -322,9 +337,8 @@ static void log_target(struct notify_ctx *n, pid_t tid, const struct why *w)
 			log_s(&e, "pin", ident_state_name(n->cur.state));
 			log_s(&e, "pin_reason", n->cur.why);
 		}
-	} else if ((len = readlink(proc_path(path, sizeof(path), tid, "exe",
-					     -1), exe, sizeof(exe))) > 0) {
-		log_sn(&e, "exe", exe, (size_t)len);
+	} else if (tid_exe(n, tid)[0]) {
+		log_s(&e, "exe", tid_exe(n, tid));
 	}
 	log_s(&e, "syscall", w->sys);
 	log_s(&e, "host", w->host);
@@ -825,9 +839,8 @@ static int tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 	struct proxy_who w;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char path[32];
-	ssize_t len;
 
+	_Static_assert(sizeof(w.exe) <= sizeof(n->exe), "exe sizes");
 	if (n->who_fd < 0 || (!s->transparent &&
 			      (s->port != n->p->proxy_port ||
 			       !ip_equal(&s->ip, &n->p->proxy_ip))))
@@ -848,10 +861,8 @@ static int tell_proxy(struct notify_ctx *n, const struct notify_sock *s)
 		w.exe[sizeof(w.exe) - 1] = 0;
 		w.pin = n->cur.state;
 	} else {
-		len = readlink(proc_path(path, sizeof(path), s->tid, "exe",
-					 -1), w.exe, sizeof(w.exe) - 1);
-		if (len <= 0)
-			w.exe[0] = 0;
+		memcpy(w.exe, tid_exe(n, s->tid), sizeof(w.exe));
+		w.exe[sizeof(w.exe) - 1] = 0;
 		w.pin = IDENT_UNKNOWN;
 	}
 	if (send(n->who_fd, &w, sizeof(w), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
@@ -1885,6 +1896,7 @@ static void handle_notification(struct notify_ctx *n, int li)
 	 * notification was waiting, and its semaphore counts those that
 	 * vanished since (RECV then says ENOENT). */
 	n->cur.tid = 0;
+	n->exe_tid = 0;
 	memset(&u, 0, sizeof(u));
 	r = sys_notif_ioctl(n->lis[li].fd, SB_NOTIF_RECV, &u);
 	if (r < 0) {

@@ -157,6 +157,8 @@ struct notify_ctx {
 	 * notification being handled (cur.tid 0: not looked at). */
 	struct ident ident;
 	struct ident_who cur;
+	pid_t exe_tid;              /* exe: /proc/EXE_TID/exe, read once a */
+	char exe[256];              /* notification (log, proxy record) */
 };
 
 /* Prepare n: the policy stays the caller's and must outlive n; pins are
