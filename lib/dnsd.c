@@ -718,33 +718,6 @@ static int sock_held(const struct dnsd_sock *s)
 	return found;
 }
 
-static pid_t tgid_of(pid_t tid)
-{
-	char path[32], mem[512];
-	ssize_t k;
-	int fd;
-	const char *p;
-	pid_t v = 0;
-
-	fd = sys_open(path_of(path, sizeof(path), tid, "status", -1),
-		      O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	k = read(fd, mem, sizeof(mem) - 1);
-	(void)close(fd);
-	if (k <= 0)
-		return 0;
-	mem[k] = 0;
-	p = strstr(mem, "\nTgid:");
-	if (!p)
-		return 0;
-	for (p += 6; *p == ' ' || *p == '\t'; p++)
-		;
-	for (; *p >= '0' && *p <= '9' && v < 1 << 22; p++)
-		v = v * 10 + (*p - '0');
-	return v;
-}
-
 static void deny_req(struct notify_ctx *n, int li,
 		     const struct seccomp_notif *r, const char *sys,
 		     const char *reason, int err)
@@ -836,7 +809,7 @@ void dnsd_socket(struct notify_ctx *n, int li, const struct seccomp_notif *r)
 	s->family = (uint8_t)domain;
 	s->ino = (uint64_t)st.st_ino;
 	s->tid = (pid_t)r->pid;
-	s->tgid = tgid_of(s->tid);
+	s->tgid = notify_status_pid(s->tid, "Tgid");
 	s->born = s->checked = now_ms();
 	if (n->p->nfrom) {
 		/* Its creator's binary, while socket() blocks it. */

@@ -1330,6 +1330,134 @@ static int task_count(pid_t tid)
 	return (int)st.st_nlink - 2;
 }
 
+/* Read the head of a /proc file: length, or -1. */
+static ssize_t proc_head(const char *path, char *mem, size_t cap)
+{
+	ssize_t len;
+	int fd = sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, mem, cap - 1);
+	(void)close(fd);
+	if (len < 0)
+		return -1;
+	mem[len] = 0;
+	return len;
+}
+
+/* A pid field of /proc/TID/status ("Tgid", "PPid"): the pid, or 0. */
+pid_t notify_status_pid(pid_t tid, const char *field)
+{
+	char path[40], mem[1024];
+	size_t fl = strlen(field);
+	const char *s;
+	pid_t v = 0;
+
+	/* The pids come first: a long Groups line later does not matter. */
+	if (proc_head(proc_path(path, sizeof(path), tid, "status", -1), mem,
+		      sizeof(mem)) <= 0)
+		return 0;
+	for (s = mem; (s = strstr(s, field)); s += fl)
+		if ((s == mem || s[-1] == '\n') && s[fl] == ':')
+			break;
+	if (!s)
+		return 0;
+	for (s += fl + 1; *s == ' ' || *s == '\t'; s++)
+		;
+	for (; *s >= '0' && *s <= '9' && v < 1 << 22; s++)
+		v = v * 10 + (*s - '0');
+	return v;
+}
+
+/* Is a thread of pid in clone() or vfork(), or running (about to wait
+ * in one)? /proc/PID/task/T/syscall begins with the number of the call
+ * a blocked thread is in, or says "running". */
+static int in_clone(pid_t pid)
+{
+	char path[40], file[64], mem[32];
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	d = opendir(proc_path(path, sizeof(path), pid, "task", -1));
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		struct buf b = BUF_ON(file);
+		long nr = 0;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		buf_puts(&b, path);
+		buf_putc(&b, '/');
+		buf_puts(&b, de->d_name);
+		buf_puts(&b, "/syscall");
+		if (proc_head(buf_str(&b), mem, sizeof(mem)) <= 0)
+			continue;
+		for (const char *s = mem; *s >= '0' && *s <= '9' && nr < 1000;
+		     s++)
+			nr = nr * 10 + (*s - '0');
+		found = nr == SYS_clone || nr == SYS_vfork ||
+			!strncmp(mem, "running", 7);
+	}
+	(void)closedir(d);
+	return found;
+}
+
+/* Where pid's memory has its code and stack (/proc/PID/stat fields 26-28,
+ * after the parenthesised name): a vfork child's are its parent's, a
+ * program exec'd anew has its own (ASLR). 0, or -1. */
+static int mem_layout(pid_t pid, uint64_t out[3])
+{
+	char path[40], mem[1024], *s;
+	int field = 2;
+
+	if (proc_head(proc_path(path, sizeof(path), pid, "stat", -1), mem,
+		      sizeof(mem)) <= 0 || !(s = strrchr(mem, ')')))
+		return -1;
+	for (s++; *s && field < 28; s++) {
+		if (*s != ' ')
+			continue;
+		field++;
+		if (field >= 26) {
+			uint64_t v = 0;
+
+			for (const char *t = s + 1; *t >= '0' && *t <= '9' &&
+						    v < UINT64_MAX / 16; t++)
+				v = v * 10 + (uint64_t)(*t - '0');
+			out[field - 26] = v;
+		}
+	}
+	return field == 28 ? 0 : -1;
+}
+
+/* A vfork child shares the memory of its parent, whose calling thread
+ * alone waits in clone(): the parent's other threads run on (and so on
+ * up a chain of vforks; the deny filter refuses CLONE_PARENT with
+ * CLONE_VM, so the parent is whose memory it is). May tid share its
+ * memory with a process of more than one thread? Said yes only where
+ * the parent has the same code and stack addresses and a thread in
+ * clone() (a fork child that never exec'd, of a multi-threaded parent
+ * cloning meanwhile, is refused too: stricter, not weaker). */
+static int shares_memory(pid_t tid)
+{
+	uint64_t mine[3], theirs[3];
+	pid_t p = tid;
+
+	if (mem_layout(tid, mine) < 0)
+		return 1;
+	for (int depth = 0; depth < 16; depth++) {
+		p = notify_status_pid(p, "PPid");
+		if (p <= 1 || mem_layout(p, theirs) < 0 ||
+		    memcmp(mine, theirs, sizeof(mine)) || !in_clone(p))
+			return 0;
+		if (task_count(p) != 1)
+			return 1;
+	}
+	return 1;
+}
+
 /* Is [a, a + len) inside one private mapping of tid? /proc/TID/maps lines
  * are "START-END PERMS ...", sorted, hex. */
 static int range_private(pid_t tid, uint64_t a, size_t len)
@@ -1400,6 +1528,10 @@ static const char *unix_unsafe(struct notify_ctx *n, const struct creq *c)
 		return "UNIX connect() of a multi-threaded process: another "
 		       "thread could swap the socket or the address after the "
 		       "check (Landlock ABI < 6)";
+	if (shares_memory(tid))
+		return "UNIX connect() of a vfork child of a multi-threaded "
+		       "process: another thread could rewrite the address "
+		       "after the check (Landlock ABI < 6)";
 	if (c->len > (int)sizeof(sa_family_t) && c->a.un.sun_path[0] == 0)
 		return "abstract UNIX socket: Landlock ABI < 6 cannot scope it";
 	if (c->len > 0 && !range_private(tid, c->req->data.args[1],

@@ -189,6 +189,8 @@ const char *notify_mem_how(const struct notify_ctx *n);
  * sync wake-up flag (a "degrade" event where the kernel lacks it). Returns
  * the listener's slot or -errno (-ENOSPC when NOTIFY_MAX_LISTENERS serve). */
 int notify_add_listener(struct notify_ctx *n, int listener_fd);
+/* A pid field of /proc/TID/status ("Tgid", "PPid"): the pid, or 0. */
+pid_t notify_status_pid(pid_t tid, const char *field);
 /* The event loop. control_fd: a listening UNIX socket (notify_ctl_socket)
  * that receives further listeners, or -1. Returns 0 on SIGTERM, or, with no
  * control socket, once every listener has hung up; -errno if the loop

@@ -259,9 +259,11 @@ static int deny_rules(scmp_filter_ctx c)
 		r = rule(c, DENY, "clone", 1, &a);
 	}
 	/* Another process sharing our fd table or memory (not a thread, not
-	 * a suspended vfork parent) could swap a socket or rewrite an
-	 * address between the supervisor's check of a UNIX connect() and the
-	 * kernel's CONTINUE (lib/notify.c unix_unsafe): only threads may. */
+	 * a vfork child) could swap a socket or rewrite an address between
+	 * the supervisor's check of a UNIX connect() and the kernel's
+	 * CONTINUE (lib/notify.c unix_unsafe): only threads may. A vfork
+	 * child shares its parent's memory, which the supervisor checks: its
+	 * parent is then the process it shares it with (no CLONE_PARENT). */
 	if (r == 0) {
 		struct scmp_arg_cmp f = cmp(0, SCMP_CMP_MASKED_EQ,
 					    CLONE_FILES | CLONE_THREAD,
@@ -269,9 +271,14 @@ static int deny_rules(scmp_filter_ctx c)
 		struct scmp_arg_cmp v = cmp(0, SCMP_CMP_MASKED_EQ,
 					    CLONE_VM | CLONE_THREAD |
 					    CLONE_VFORK, CLONE_VM);
+		struct scmp_arg_cmp pa = cmp(0, SCMP_CMP_MASKED_EQ,
+					     CLONE_VM | CLONE_THREAD |
+					     CLONE_PARENT,
+					     CLONE_VM | CLONE_PARENT);
 
-		if ((r = rule(c, DENY, "clone", 1, &f)) == 0)
-			r = rule(c, DENY, "clone", 1, &v);
+		if ((r = rule(c, DENY, "clone", 1, &f)) == 0 &&
+		    (r = rule(c, DENY, "clone", 1, &v)) == 0)
+			r = rule(c, DENY, "clone", 1, &pa);
 	}
 	if (r < 0 || (r = pid_rules(c)) < 0 || (r = file_mode_rules(c)) < 0)
 		return r;

@@ -878,6 +878,91 @@ static int do_unix(const char *path, const char *how)
 		       errno : 0);
 }
 
+/* vforkunix NAME MS: for MS milliseconds, vfork children connect to an
+ * AF_UNIX address whose first byte a thread of the parent keeps flipping
+ * between 'X' (a pathname, nowhere) and 0 (the abstract socket NAME).
+ * The children share our memory: the thread can rewrite the address
+ * after the supervisor's check. Prints how many reached NAME (0 or >0). */
+static struct sockaddr_un vu_addr;
+static socklen_t vu_len;
+static atomic_int vu_stop;
+
+static void *vu_flipper(void *p)
+{
+	while (!atomic_load_explicit(&vu_stop, memory_order_relaxed)) {
+		((volatile char *)vu_addr.sun_path)[0] = 'X';
+		((volatile char *)vu_addr.sun_path)[0] = 0;
+	}
+	return p;
+}
+
+static int vu_child(void *p)
+{
+	long fd = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+
+	(void)p;
+	syscall(SYS_exit, fd >= 0 && syscall(SYS_connect, fd, &vu_addr,
+					     vu_len) == 0 ? 0 : 1);
+	return 0;
+}
+
+/* vforkparent: a vfork child that CLONE_PARENT makes our sibling, so
+ * that its parent is not the process whose memory it shares. */
+static int vu_exit(void *p)
+{
+	(void)p;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+static int do_vforkparent(void)
+{
+	size_t sz = 1 << 16;
+	char *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	pid_t k = clone(vu_exit, stack + sz, CLONE_VM | CLONE_VFORK |
+			CLONE_PARENT | SIGCHLD, NULL);
+
+	return verdict(k < 0 ? errno : 0);
+}
+
+static int do_vforkunix(char **v)
+{
+	size_t sz = 1 << 16;
+	char *stack = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	struct timespec t0, t;
+	long ms = atol(v[1]);
+	int reached = 0, st;
+	pthread_t th;
+	pid_t k;
+
+	vu_addr.sun_family = AF_UNIX;
+	snprintf(vu_addr.sun_path + 1, sizeof(vu_addr.sun_path) - 1, "%s",
+		 v[0]);
+	vu_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			     strlen(v[0]));
+	pthread_create(&th, NULL, vu_flipper, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		k = clone(vu_child, stack + sz, CLONE_VM | CLONE_VFORK |
+			  SIGCHLD, NULL);
+		if (k < 0) {
+			printf("clone=%s\n", en(errno));
+			return 1;
+		}
+		if (waitpid(k, &st, 0) == k && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 0)
+			reached++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 +
+		 (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+	atomic_store(&vu_stop, 1);
+	pthread_join(th, NULL);
+	printf("reached=%s\n", reached ? ">0" : "0");
+	return 0;
+}
+
 /* badaddr IP PORT: the address pointer is unmapped, or straddles into an
  * unmapped page: EFAULT, never a connection */
 static int do_badaddr(char **v)
@@ -962,6 +1047,10 @@ int main(int argc, char **argv)
 		return do_race(argv + 2);
 	if (!strcmp(a, "dup2race") && argc == 5)
 		return do_dup2race(argv + 2);
+	if (!strcmp(a, "vforkparent"))
+		return do_vforkparent();
+	if (!strcmp(a, "vforkunix") && argc == 4)
+		return do_vforkunix(argv + 2);
 	if (!strcmp(a, "sharer") && argc == 4)
 		return do_sharer(argv + 2);
 	if (!strcmp(a, "unspecrace") && argc == 5)
